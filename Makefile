@@ -1,0 +1,37 @@
+# therapy-db: `make migrate` and `make test` set up everything on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: migrate test lint psql db-stop clean
+
+migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
+	$(BIN)/alembic upgrade head
+
+test: $(INSTALLED)  ## the whole suite, on its own throwaway embedded server
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+psql: $(INSTALLED)  ## a psql shell on the embedded database (stops the server on exit)
+	$(BIN)/python -m app.embedded psql
+
+db-stop: $(INSTALLED)  ## stop the embedded server, whoever started it
+	$(BIN)/python -m app.embedded stop
+
+clean: db-stop
+	rm -rf $(VENV) .pgdata .pytest_cache .ruff_cache .hypothesis *.egg-info
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "therapy-db needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when the package's metadata changes; the install is editable.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@

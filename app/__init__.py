@@ -1,0 +1,1 @@
+"""therapy-db: the PostgreSQL schema, models and migration history of the therapy platform."""
