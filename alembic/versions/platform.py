@@ -1,0 +1,58 @@
+"""platform: one schema per context, the updated_at trigger function, and the shared users table.
+
+`public.users` is the one identity every context's rows point to. It starts in the therapist
+app's shape (username, password_hash, role); those columns are nullable because people who come
+from the other four systems have none of them.
+
+Revision ID: platform
+Revises:
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from app import ddl
+
+revision: str = "platform"
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CONTEXT_SCHEMAS = ("therapy", "memory", "coaching", "auth", "chat")
+NOW = sa.text("now()")
+
+
+def upgrade() -> None:
+    # Plain CREATE SCHEMA: a database that already has a schema of one of these names belongs
+    # to someone else, and this history must not adopt it (or drop it on downgrade).
+    for schema in CONTEXT_SCHEMAS:
+        op.execute(f"CREATE SCHEMA {schema}")
+
+    ddl.create_updated_at_function()
+
+    op.create_table(
+        "users",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("username", sa.Text(), nullable=True),
+        sa.Column("password_hash", sa.Text(), nullable=True),
+        sa.Column("role", sa.String(length=20), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.CheckConstraint(
+            "role IN ('therapist', 'researcher', 'participant')", name=op.f("ck_users_role")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+        schema="public",
+    )
+    ddl.add_updated_at_trigger("users", schema="public")
+
+
+def downgrade() -> None:
+    op.drop_table("users", schema="public")
+    ddl.drop_updated_at_function()
+    for schema in reversed(CONTEXT_SCHEMAS):
+        op.execute(f"DROP SCHEMA {schema}")

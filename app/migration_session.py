@@ -1,0 +1,99 @@
+"""What every migration run holds from its first statement to its last: the lock and the timeouts.
+
+One PostgreSQL session-level advisory lock serialises migration runs: a second `alembic upgrade
+head` waits, then finds the history applied and does nothing. It is a session lock, not a
+transaction lock, because each revision commits on its own (and `CREATE INDEX CONCURRENTLY` needs
+autocommit); a crashed run releases it when its connection closes.
+
+lock_timeout keeps DDL from queueing behind long application transactions (and so from stalling
+all traffic queued behind the DDL); statement_timeout bounds a runaway statement.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from app.errors import TherapyDbError
+from app.settings import Settings
+
+# The bytes of "therapdb" as a bigint: one lock for this package's history in a database.
+MIGRATION_LOCK_KEY = int.from_bytes(b"therapdb", "big")
+
+_TIMEOUTS = ("lock_timeout", "statement_timeout")
+
+
+class MigrationLockTimeoutError(TherapyDbError):
+    """Another migration run held the lock for longer than we were told to wait."""
+
+
+def session_statements(settings: Settings) -> list[str]:
+    """The statements that open a migration session, as SQL (offline scripts start with them)."""
+    return [
+        f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})",
+        f"SET lock_timeout = '{settings.migration_lock_timeout}'",
+        f"SET statement_timeout = '{settings.migration_statement_timeout}'",
+    ]
+
+
+def closing_statements() -> list[str]:
+    return [
+        f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})",
+        "RESET lock_timeout",
+        "RESET statement_timeout",
+    ]
+
+
+@contextmanager
+def migration_session(connection: Connection, settings: Settings) -> Iterator[None]:
+    """Hold the migration lock and timeouts on `connection` for the duration of the block.
+
+    A connection handed in by a caller gets its own settings back afterwards.
+    """
+    owns_transaction = not connection.in_transaction()
+    previous = {
+        name: connection.scalar(sa.text("SELECT current_setting(:name)"), {"name": name})
+        for name in _TIMEOUTS
+    }
+    _set(connection, lock_timeout=settings.migration_lock_wait, statement_timeout="0")
+    try:
+        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    except OperationalError as error:
+        if getattr(error.orig, "pgcode", None) != "55P03":  # lock_not_available
+            raise
+        raise MigrationLockTimeoutError(
+            f"another migration run has held the migration lock for over "
+            f"{settings.migration_lock_wait}; retry when it has finished"
+        ) from None
+    _set(
+        connection,
+        lock_timeout=settings.migration_lock_timeout,
+        statement_timeout=settings.migration_statement_timeout,
+    )
+    if owns_transaction:
+        connection.commit()  # the lock and settings outlive it; the migrations begin their own
+    succeeded = False
+    try:
+        yield
+        succeeded = True
+    finally:
+        if succeeded or not connection.in_transaction():
+            connection.execute(
+                sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            _set(connection, **previous)
+            if owns_transaction:
+                connection.commit()
+        else:
+            # The caller's transaction failed: the only safe way to let the lock go is to close
+            # the session that holds it.
+            connection.invalidate()
+
+
+def _set(connection: Connection, **settings: str) -> None:
+    for name, value in settings.items():
+        connection.execute(
+            sa.text("SELECT set_config(:name, :value, false)"), {"name": name, "value": value}
+        )

@@ -1,0 +1,27 @@
+"""Identity (schema `public`): one row per person, whatever system they came from.
+
+`users` starts in the therapist app's shape; each context's revisions add the columns their
+documents give it, nullable where another system's people legitimately lack them.
+"""
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPrimaryKey
+
+USER_ROLES = ("therapist", "researcher", "participant")
+
+
+class User(UUIDPrimaryKey, Timestamps, Base):
+    """A person. Username, password and role are the therapist app's login; other systems' people
+    have none of them."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {USER_ROLES}", name="role"),
+        {"schema": "public"},
+    )
+
+    username: Mapped[str | None] = mapped_column(unique=True)
+    password_hash: Mapped[str | None]
+    role: Mapped[str | None] = mapped_column(String(20))
