@@ -1,0 +1,5 @@
+"""Each context's round-trip data; importing this package registers all of it."""
+
+from tests.migrations.data import identity
+
+__all__ = ["identity"]
