@@ -11,6 +11,7 @@ import logging
 import re
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from alembic.util import CommandError
 from sqlalchemy import pool
@@ -32,12 +33,31 @@ target_metadata = Base.metadata
 
 READABLE_REVISION_ID = re.compile(r"[a-z][a-z0-9_]*")
 
+# (schema, table) of every partition in the database, read once the connection is configured.
+partitions: set[tuple[str, str]] = set()
+
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Compare only this package's schemas; anything else in the database is someone else's."""
+    """Compare only this package's schemas, and tables rather than their partitions.
+
+    Anything else in the database is someone else's; a partition is storage of its parent table,
+    which is what the models describe.
+    """
     if type_ == "schema":
         return name is None or name in SCHEMAS
+    if type_ == "table":
+        return (parent_names.get("schema_name") or "public", name) not in partitions
     return True
+
+
+def read_partitions(connection: Connection) -> None:
+    rows = connection.execute(
+        sa.text(
+            "SELECT n.nspname, c.relname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition"
+        )
+    )
+    partitions.update((schema, table) for schema, table in rows)
 
 
 def process_revision_directives(migration_context, revision, directives) -> None:
@@ -110,6 +130,7 @@ def _run(connection: Connection) -> None:
     with migration_session(connection, get_settings()):
         configure(connection=connection)  # decides who owns the transaction: before any query
         db.require_extensions(connection)
+        read_partitions(connection)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -1,9 +1,9 @@
 """Fixtures: one throwaway embedded server per session, databases cloned per test.
 
 The server's data directory lives on tmpfs when /dev/shm is writable, with durability off: creating
-a database there is about ten times faster. Two template databases are prepared once per session
-(pytest-postgresql's janitor, as its noproc fixtures do), one migrated to head and one empty, and
-every test that asks for a database gets a fresh clone.
+a database there is about ten times faster. Template databases are migrated once per session
+(pytest-postgresql's janitor, as its noproc fixtures do) and every test that asks for a database
+gets a fresh clone of one: `engine` (head), `empty_engine` (nothing), or `databases.at(revision)`.
 """
 
 import os
@@ -12,15 +12,12 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import alembic.command
 import pytest
-import sqlalchemy as sa
-from pytest_postgresql.executors.noop import NoopExecutor
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app import embedded
-from tests.support import ROOT, CloneJanitor, database_url, migration_config
+from tests.support import ROOT, Databases
 
 
 @pytest.fixture(scope="session")
@@ -43,60 +40,19 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[embedded.Emb
             os.environ["PGHOST"] = previous_pghost
 
 
-def _template(server: embedded.EmbeddedServer, name: str, load=()) -> Iterator[NoopExecutor]:
-    executor = NoopExecutor(
-        host=str(server.socket_dir), port=5432, user=embedded.SUPERUSER, options="", dbname=name
-    )
-    janitor = CloneJanitor(
-        user=executor.user,
-        host=executor.host,
-        port=executor.port,
-        dbname=executor.template_dbname,
-        as_template=True,
-    )
-    with janitor:
-        for loader in load:
-            janitor.load(loader)
-        yield executor
-
-
-def upgrade_to_head(*, user: str, dbname: str, password: str | None, **_) -> None:
-    engine = sa.create_engine(database_url(dbname, user, password), poolclass=sa.NullPool)
-    try:
-        alembic.command.upgrade(migration_config(engine), "head")
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="session")
-def head_template(pg_server) -> Iterator[NoopExecutor]:
-    """A template database migrated to head, once per session."""
-    yield from _template(pg_server, "head", load=[upgrade_to_head])
-
-
-@pytest.fixture(scope="session")
-def empty_template(pg_server) -> Iterator[NoopExecutor]:
-    yield from _template(pg_server, "empty")
-
-
-def _clone(template: NoopExecutor) -> Iterator[Engine]:
-    """A fresh database cloned from `template` for one test, dropped after it."""
-    with CloneJanitor(
-        user=template.user,
-        host=template.host,
-        port=template.port,
-        dbname=template.dbname,
-        template_dbname=template.template_dbname,
-    ):
-        engine = sa.create_engine(database_url(template.dbname), poolclass=sa.NullPool)
-        yield engine
-        engine.dispose()
+def databases(pg_server) -> Iterator[Databases]:
+    """Fresh databases at any revision: `with databases.at("therapy_legacy") as engine: ...`."""
+    factory = Databases(host=str(pg_server.socket_dir))
+    yield factory
+    factory.close()
 
 
 @pytest.fixture
-def engine(head_template) -> Iterator[Engine]:
+def engine(databases: Databases) -> Iterator[Engine]:
     """An engine on a fresh database at head."""
-    yield from _clone(head_template)
+    with databases.at("head") as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -106,9 +62,10 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def empty_engine(empty_template) -> Iterator[Engine]:
+def empty_engine(databases: Databases) -> Iterator[Engine]:
     """An engine on a fresh, empty database: for tests that migrate it themselves."""
-    yield from _clone(empty_template)
+    with databases.at("base") as engine:
+        yield engine
 
 
 # pytest-alembic: its tests run against a fresh empty database with the project's alembic.ini.
