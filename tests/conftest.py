@@ -13,11 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from app import embedded
-from tests.support import ROOT, Databases
+# Round-trip data modules assert with plain `assert`: have pytest explain their failures too.
+pytest.register_assert_rewrite("tests.migrations.data", "tests.migrations.roundtrip")
+
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app import embedded  # noqa: E402
+from tests.support import ROOT, Databases  # noqa: E402
 
 
 @pytest.fixture(scope="session")

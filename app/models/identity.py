@@ -2,7 +2,15 @@
 
 `users` starts in the therapist app's shape; each context's revisions add the columns their
 documents give it, nullable where another system's people legitimately lack them.
+
+Tables in `public` leave their schema unnamed and are referenced as `users.id`: PostgreSQL
+reflects tables on the search_path without a schema, so a model naming `public` makes
+autogenerate see every foreign key to it as changed (SQLAlchemy's "remote-schema table
+introspection" notes; alembic issue 1128).
 """
+
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,11 +25,19 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     have none of them."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(f"role IN {USER_ROLES}", name="role"),
-        {"schema": "public"},
-    )
+    __table_args__ = (CheckConstraint(f"role IN {USER_ROLES}", name="role"),)
 
     username: Mapped[str | None] = mapped_column(unique=True)
     password_hash: Mapped[str | None]
     role: Mapped[str | None] = mapped_column(String(20))
+
+
+class UserSession(Base):
+    """An Express login session, in the layout the Node library connect-pg-simple reads and
+    writes unchanged (`sess` is the session object as JSON; expired rows are pruned by it)."""
+
+    __tablename__ = "user_sessions"
+
+    sid: Mapped[str] = mapped_column(String, primary_key=True)
+    sess: Mapped[dict[str, Any]]
+    expire: Mapped[datetime] = mapped_column(index=True)

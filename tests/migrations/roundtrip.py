@@ -27,7 +27,8 @@ The walk (tests/migrations/test_roundtrip.py):
    catalog as it was before that revision.
 3. Up to head again, seeding and checking as in 1.
 
-Column order is not compared: a downgrade that re-adds a dropped column puts it last.
+Column order is not compared: a downgrade that re-adds a dropped column puts it last. Privileges
+are compared as effective privileges (a revoked grant leaves an explicit default ACL behind).
 """
 
 from collections import defaultdict
@@ -73,6 +74,16 @@ after_downgrade = _registrar("after_downgrade")
 
 def volatile(revision: str, table: str, *columns: str) -> None:
     REGISTRY[revision].volatile.setdefault(table, set()).update(columns)
+
+
+def insert(connection: Connection, table: str, rows: list[dict]) -> None:
+    """Insert `rows` into `schema.table` as the table is right now.
+
+    The table is reflected, so JSON, arrays, enums and vectors are bound as their column types.
+    """
+    schema, name = table.split(".")
+    reflected = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=connection)
+    connection.execute(reflected.insert(), rows)
 
 
 def run_seeds(engine: Engine, hooks: list[Hook]) -> None:
@@ -126,11 +137,14 @@ def rows(engine: Engine, ignore: dict[str, set[str]] | None = None) -> Snapshot:
 CATALOG_QUERY = """
 WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = ANY(:schemas)),
      extension_members AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
-SELECT 'schema ' || nspname || ' acl=' || coalesce(nspacl::text, '')
+SELECT format('schema %s acl=%s', nspname, coalesce(nspacl, acldefault('n'::"char", nspowner)))
   FROM pg_namespace WHERE nspname = ANY(:schemas)
 UNION ALL
 SELECT format('relation %s.%s kind=%s acl=%s rls=%s/%s comment=%s partition_key=%s bound=%s',
-              ns.nspname, c.relname, c.relkind, c.relacl, c.relrowsecurity, c.relforcerowsecurity,
+              ns.nspname, c.relname, c.relkind,
+              coalesce(c.relacl, acldefault(
+                  CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)),
+              c.relrowsecurity, c.relforcerowsecurity,
               obj_description(c.oid, 'pg_class'),
               CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
               pg_get_expr(c.relpartbound, c.oid))
@@ -141,7 +155,7 @@ SELECT format('column %s.%s.%s type=%s not_null=%s default=%s identity=%s genera
               'comment=%s acl=%s', ns.nspname, c.relname, a.attname,
               format_type(a.atttypid, a.atttypmod), a.attnotnull,
               pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
-              col_description(c.oid, a.attnum), a.attacl)
+              col_description(c.oid, a.attnum), nullif(a.attacl, '{}'))
   FROM pg_attribute a
   JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON ns.oid = c.relnamespace
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -159,7 +173,8 @@ SELECT format('trigger %s enabled=%s', pg_get_triggerdef(t.oid), t.tgenabled)
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ns ON ns.oid = c.relnamespace
  WHERE NOT t.tgisinternal
 UNION ALL
-SELECT format('function %s acl=%s comment=%s', pg_get_functiondef(p.oid), p.proacl,
+SELECT format('function %s acl=%s comment=%s', pg_get_functiondef(p.oid),
+              coalesce(p.proacl, acldefault('f'::"char", p.proowner)),
               obj_description(p.oid, 'pg_proc'))
   FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
  WHERE p.prokind IN ('f', 'p') AND p.oid NOT IN (SELECT objid FROM extension_members)

@@ -5,7 +5,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tests.migrations.roundtrip import after_downgrade, after_upgrade, insert_after_upgrade
+from tests.migrations.roundtrip import after_downgrade, after_upgrade, insert, insert_after_upgrade
 
 THERAPIST = uuid.UUID("00000000-0000-4000-8000-000000000001")
 PARTICIPANT = uuid.UUID("00000000-0000-4000-8000-000000000002")
@@ -29,12 +29,6 @@ PEOPLE = [
     },
 ]
 
-users = sa.table(
-    "users",
-    *(sa.column(name) for name in PEOPLE[0]),
-    schema="public",
-)
-
 
 @after_upgrade("platform")
 def users_get_defaults_and_keep_updated_at_current(connection: Connection) -> None:
@@ -54,7 +48,7 @@ def users_get_defaults_and_keep_updated_at_current(connection: Connection) -> No
 
 @insert_after_upgrade("platform")
 def people(connection: Connection) -> None:
-    connection.execute(users.insert(), PEOPLE)
+    insert(connection, "public.users", PEOPLE)
 
 
 @after_downgrade("platform")
