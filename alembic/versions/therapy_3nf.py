@@ -1,0 +1,290 @@
+"""therapy_3nf: seed 000's migration of the therapist app to Third Normal Form.
+
+1. `conversation_logs` stays as history and becomes read-only for real: a trigger refuses every
+   INSERT, UPDATE, DELETE and TRUNCATE, whoever runs it. Its rows are not copied (the document's
+   decision: they were already redacted, and belong to no session or user).
+2. `therapy_sessions`, one per voice/chat session, owned by a platform user or anonymous
+   (`user_id` NULL; deleting a user keeps their sessions, anonymised).
+3. `session_configurations`, one per session: the OpenAI realtime settings it ran with.
+4. `messages`: original `content` for therapists, `content_redacted` for researchers.
+5. `public.user_sessions`, Express login sessions in connect-pg-simple's own layout.
+6. Role-based redaction, enforced by PostgreSQL: group roles `therapy_db_therapist` (reads
+   everything) and `therapy_db_researcher` (reads only the redacted views, never
+   `messages.content`). The roles are created if missing and never dropped: roles belong to the
+   whole server, and other databases on it may use them.
+
+Downgrade: the 3NF tables go, but the conversations they hold are not thrown away. Each message
+is folded back into `conversation_logs` as the legacy app would have logged it (its redacted text,
+the session as `session_id`, metadata and session details under `extras`); the original
+`content` is not (the legacy table holds redacted text only), nor are session configurations and
+login sessions (users log in again).
+
+Revision ID: therapy_3nf
+Revises: therapy_legacy
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from app import ddl
+
+revision: str = "therapy_3nf"
+down_revision: str | Sequence[str] | None = "therapy_legacy"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NOW = sa.text("now()")
+THERAPIST, RESEARCHER = "therapy_db_therapist", "therapy_db_researcher"
+
+
+def upgrade() -> None:
+    # 1. The legacy log: history, read-only from now on.
+    op.execute(
+        """
+        CREATE FUNCTION therapy.refuse_conversation_log_writes() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '% on therapy.conversation_logs refused: it is read-only history '
+                            'since revision therapy_3nf', TG_OP
+                USING ERRCODE = 'read_only_sql_transaction',
+                      HINT = 'New messages go to therapy.messages.';
+        END
+        $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER read_only BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        "ON therapy.conversation_logs "
+        "FOR EACH STATEMENT EXECUTE FUNCTION therapy.refuse_conversation_log_writes()"
+    )
+    op.create_table_comment(
+        "conversation_logs",
+        "Read-only history of the therapist app before therapy_3nf; see therapy.messages.",
+        schema="therapy",
+    )
+
+    # 2. Sessions.
+    op.create_table(
+        "therapy_sessions",
+        sa.Column(
+            "session_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
+        ),
+        sa.Column("user_id", sa.UUID(), nullable=True),
+        sa.Column("session_name", sa.String(length=255), nullable=True),
+        sa.Column("status", sa.String(length=20), server_default="active", nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('active', 'ended', 'archived')", name=op.f("ck_therapy_sessions_status")
+        ),
+        sa.CheckConstraint(
+            "(status = 'active') = (ended_at IS NULL)",
+            name=op.f("ck_therapy_sessions_ended_at_iff_not_active"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["public.users.id"],
+            name=op.f("fk_therapy_sessions_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_therapy_sessions")),
+        schema="therapy",
+    )
+    op.create_index(
+        "ix_therapy_sessions_user_id_created_at",
+        "therapy_sessions",
+        ["user_id", sa.literal_column("created_at DESC")],
+        schema="therapy",
+    )
+    op.create_index(
+        op.f("ix_therapy_sessions_status"), "therapy_sessions", ["status"], schema="therapy"
+    )
+    op.create_index(
+        "ix_therapy_sessions_created_at",
+        "therapy_sessions",
+        [sa.literal_column("created_at DESC")],
+        schema="therapy",
+    )
+    ddl.add_updated_at_trigger("therapy_sessions", schema="therapy")
+
+    # 3. One configuration per session.
+    op.create_table(
+        "session_configurations",
+        sa.Column("config_id", sa.Integer(), sa.Identity(always=False), nullable=False),
+        sa.Column("session_id", sa.UUID(), nullable=False),
+        sa.Column("voice", sa.String(length=50), server_default="alloy", nullable=False),
+        sa.Column(
+            "modalities",
+            postgresql.ARRAY(sa.Text()),
+            server_default=sa.text("'{text,audio}'"),
+            nullable=False,
+        ),
+        sa.Column("instructions", sa.Text(), nullable=True),
+        sa.Column("turn_detection", postgresql.JSONB(), nullable=True),
+        sa.Column("tools", postgresql.JSONB(), nullable=True),
+        sa.Column(
+            "temperature",
+            sa.Numeric(precision=3, scale=2),
+            server_default=sa.text("0.8"),
+            nullable=False,
+        ),
+        sa.Column(
+            "max_response_output_tokens",
+            sa.Integer(),
+            server_default=sa.text("4096"),
+            nullable=True,
+        ),
+        sa.CheckConstraint(
+            "cardinality(modalities) > 0 AND modalities <@ ARRAY['text', 'audio']",
+            name=op.f("ck_session_configurations_modalities"),
+        ),
+        sa.CheckConstraint(
+            "temperature BETWEEN 0.6 AND 1.2", name=op.f("ck_session_configurations_temperature")
+        ),
+        sa.CheckConstraint(
+            "max_response_output_tokens BETWEEN 1 AND 4096",
+            name=op.f("ck_session_configurations_max_response_output_tokens"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["therapy.therapy_sessions.session_id"],
+            name=op.f("fk_session_configurations_session_id_therapy_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("config_id", name=op.f("pk_session_configurations")),
+        sa.UniqueConstraint("session_id", name=op.f("uq_session_configurations_session_id")),
+        schema="therapy",
+    )
+
+    # 4. Messages, original and redacted.
+    op.create_table(
+        "messages",
+        sa.Column("message_id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("session_id", sa.UUID(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("message_type", sa.String(length=50), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("content_redacted", sa.Text(), nullable=True),
+        sa.Column("metadata", postgresql.JSONB(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.CheckConstraint(
+            "role IN ('user', 'assistant', 'system')", name=op.f("ck_messages_role")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["therapy.therapy_sessions.session_id"],
+            name=op.f("fk_messages_session_id_therapy_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_messages")),
+        schema="therapy",
+    )
+    op.create_index(
+        op.f("ix_messages_session_id_created_at_message_id"),
+        "messages",
+        ["session_id", "created_at", "message_id"],
+        schema="therapy",
+    )
+
+    # 5. Login sessions, in the layout connect-pg-simple reads and writes.
+    op.create_table(
+        "user_sessions",
+        sa.Column("sid", sa.String(), nullable=False),
+        sa.Column("sess", postgresql.JSONB(), nullable=False),
+        sa.Column("expire", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sid", name=op.f("pk_user_sessions")),
+        schema="public",
+    )
+    op.create_index(op.f("ix_user_sessions_expire"), "user_sessions", ["expire"], schema="public")
+
+    # 6. Who may read what: researchers see redacted views only.
+    for role in (THERAPIST, RESEARCHER):
+        op.execute(
+            f"""
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                    CREATE ROLE {role} NOLOGIN;
+                END IF;
+            EXCEPTION WHEN duplicate_object THEN
+                NULL;  -- created at the same moment by a migration of another database
+            END
+            $$
+            """
+        )
+    op.execute(
+        """
+        CREATE VIEW therapy.messages_redacted AS
+        SELECT message_id, session_id, role, message_type, content_redacted, created_at
+        FROM therapy.messages
+        """
+    )
+    op.execute(
+        """
+        CREATE VIEW therapy.sessions_redacted AS
+        SELECT session_id, user_id, status, created_at, updated_at, ended_at
+        FROM therapy.therapy_sessions
+        """
+    )
+    op.execute(f"GRANT USAGE ON SCHEMA therapy TO {THERAPIST}, {RESEARCHER}")
+    op.execute(
+        "GRANT SELECT ON therapy.therapy_sessions, therapy.session_configurations, "
+        f"therapy.messages, therapy.conversation_logs TO {THERAPIST}"
+    )
+    op.execute(
+        "GRANT SELECT ON therapy.messages_redacted, therapy.sessions_redacted "
+        f"TO {THERAPIST}, {RESEARCHER}"
+    )
+
+
+def downgrade() -> None:
+    op.execute(
+        "REVOKE SELECT ON therapy.therapy_sessions, therapy.session_configurations, "
+        f"therapy.messages, therapy.conversation_logs FROM {THERAPIST}"
+    )
+    op.execute(f"REVOKE USAGE ON SCHEMA therapy FROM {THERAPIST}, {RESEARCHER}")
+    op.execute("DROP VIEW therapy.sessions_redacted")
+    op.execute("DROP VIEW therapy.messages_redacted")
+
+    op.drop_table("user_sessions", schema="public")
+
+    # Writable again, then the conversations held by the 3NF tables go back into the log.
+    op.execute("DROP TRIGGER read_only ON therapy.conversation_logs")
+    op.execute("DROP FUNCTION therapy.refuse_conversation_log_writes()")
+    op.drop_table_comment("conversation_logs", schema="therapy")
+    # Ids follow the highest in the log, not its sequence: legacy rows loaded with their ids
+    # (a restore, a copy) may have left the sequence behind them.
+    op.execute(
+        """
+        INSERT INTO therapy.conversation_logs
+            (id, session_id, role, message_type, message, extras, created_at)
+        SELECT (SELECT coalesce(max(id), 0) FROM therapy.conversation_logs)
+                   + row_number() OVER (ORDER BY m.created_at, m.message_id),
+               m.session_id::text, m.role, m.message_type, m.content_redacted,
+               jsonb_build_object(
+                   'metadata', m.metadata,
+                   'folded_back_from', 'therapy_3nf',
+                   'message_id', m.message_id,
+                   'session', jsonb_build_object(
+                       'user_id', s.user_id, 'session_name', s.session_name,
+                       'status', s.status, 'created_at', s.created_at, 'ended_at', s.ended_at)),
+               m.created_at
+        FROM therapy.messages m
+        JOIN therapy.therapy_sessions s USING (session_id)
+        """
+    )
+    op.execute(
+        """
+        SELECT setval('therapy.conversation_logs_id_seq', max(id))
+        FROM therapy.conversation_logs
+        HAVING max(id) > (SELECT last_value FROM therapy.conversation_logs_id_seq)
+        """
+    )
+    op.drop_table("messages", schema="therapy")
+    op.drop_table("session_configurations", schema="therapy")
+    op.drop_table("therapy_sessions", schema="therapy")

@@ -1,0 +1,45 @@
+"""therapy_legacy: the AI therapist app before its 3NF migration: one hand-made log table.
+
+Every event of a voice or chat session was appended to `conversation_logs`: `session_id` is free
+text written by the app (not always a UUID), `message` was PHI-redacted by the app before insert,
+`extras` holds whatever else the app had at hand.
+
+Revision ID: therapy_legacy
+Revises: platform
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "therapy_legacy"
+down_revision: str | Sequence[str] | None = "platform"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "conversation_logs",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),  # BIGSERIAL
+        sa.Column("session_id", sa.Text(), nullable=False),
+        sa.Column("role", sa.String(), nullable=False),
+        sa.Column("message_type", sa.String(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=True),
+        sa.Column("extras", postgresql.JSONB(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_logs")),
+        schema="therapy",
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("conversation_logs", schema="therapy")
