@@ -1,0 +1,1 @@
+"""Functions service code calls with its SQLAlchemy Session, one module per context."""
