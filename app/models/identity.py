@@ -2,11 +2,6 @@
 
 `users` starts in the therapist app's shape; each context's revisions add the columns their
 documents give it, nullable where another system's people legitimately lack them.
-
-Tables in `public` leave their schema unnamed and are referenced as `users.id`: PostgreSQL
-reflects tables on the search_path without a schema, so a model naming `public` makes
-autogenerate see every foreign key to it as changed (SQLAlchemy's "remote-schema table
-introspection" notes; alembic issue 1128).
 """
 
 from datetime import datetime
@@ -25,7 +20,10 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     have none of them."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {USER_ROLES}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {USER_ROLES}", name="role"),
+        {"schema": "public"},
+    )
 
     username: Mapped[str | None] = mapped_column(unique=True)
     password_hash: Mapped[str | None]
@@ -37,6 +35,7 @@ class UserSession(Base):
     writes unchanged (`sess` is the session object as JSON; expired rows are pruned by it)."""
 
     __tablename__ = "user_sessions"
+    __table_args__ = {"schema": "public"}
 
     sid: Mapped[str] = mapped_column(String, primary_key=True)
     sess: Mapped[dict[str, Any]]

@@ -80,7 +80,9 @@ class TherapySession(Timestamps, Base):
         primary_key=True, server_default=func.gen_random_uuid()
     )
     # Deleting a user keeps their sessions, anonymised.
-    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("public.users.id", ondelete="SET NULL")
+    )
     session_name: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), server_default="active", index=True)
     ended_at: Mapped[datetime | None]
