@@ -29,6 +29,9 @@ Decisions the document left open, also in docs/SEEDS.md:
 - Deleting a session deletes its messages and transcripts (ON DELETE CASCADE), as the document
   promises. Deleting a user keeps the configuration they last changed: `system_configs.updated_by`
   becomes NULL (ON DELETE SET NULL), served by `ix_system_configs_updated_by`.
+- `messages.timestamp` defaults to `clock_timestamp()`, not `now()`: a user's message and the
+  reply stored in one transaction get distinct, ordered times, so "a session's messages in
+  order" is defined.
 - A message is stored either in clear (`content`) or encrypted (`encrypted_content`, a Fernet
   token from `app.crypto`, with `content` NULL): never both, never neither (CHECK). No plaintext,
   preview or placeholder sits next to ciphertext.
@@ -132,7 +135,12 @@ def upgrade() -> None:
         sa.Column("role", MESSAGE_ROLE, nullable=False),
         sa.Column("content", sa.Text(), nullable=True),
         sa.Column("encrypted_content", sa.LargeBinary(), nullable=True),
-        sa.Column("timestamp", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column(
+            "timestamp",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
         sa.Column("metadata", postgresql.JSONB(), server_default=EMPTY_OBJECT, nullable=False),
         sa.CheckConstraint(
             "num_nonnulls(content, encrypted_content) = 1",

@@ -129,7 +129,8 @@ class ChatMessage(UUIDPrimaryKey, Base):
     content: Mapped[str | None]
     # A Fernet token (app.crypto): authenticated, and readable by any of the configured keys.
     encrypted_content: Mapped[bytes | None] = mapped_column(LargeBinary)
-    timestamp: Mapped[datetime] = mapped_column(server_default=func.now())
+    # clock_timestamp(): messages stored in one transaction still get ordered, distinct times.
+    timestamp: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     # `metadata` is taken on declarative classes; the column keeps the document's name.
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", server_default=EMPTY_OBJECT)
 
