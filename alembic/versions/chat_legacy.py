@@ -12,8 +12,9 @@ that use it, so dropping the context leaves nothing in `public`.
 The legacy system had no index on `sessions.owner_user_id`; migration 001 (`chat_discord`) adds
 it as `idx_sessions_owner`.
 
-Downgrade: drops the sessions, their enum type and the two users columns. Nothing of the chat
-system exists before this revision, so nothing else comes back or is lost twice.
+Downgrade: drops the sessions, their enum type (no enum type of this context is left) and the
+two users columns, with their data. The people the chat system added stay in `public.users`, the
+shared identity other contexts may point at; this revision created no user, so it removes none.
 
 Revision ID: chat_legacy
 Revises: platform
