@@ -11,6 +11,7 @@ import logging
 import re
 from logging.config import fileConfig
 
+import alembic_postgresql_enum  # noqa: F401  (autogenerate compares enum values too)
 from alembic import context
 from alembic.util import CommandError
 from sqlalchemy import pool

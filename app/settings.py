@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     migration_lock_timeout: str = "5s"
     migration_statement_timeout: str = "30min"
 
+    # Message encryption (app/crypto.py): Fernet keys, comma separated; the first encrypts, every
+    # one of them decrypts (key rotation). A secret: never printed or logged.
+    message_encryption_keys: SecretStr | None = None
+
     @field_validator("database_url", mode="before")
     @classmethod
     def _empty_means_unset(cls, value):

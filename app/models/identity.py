@@ -7,7 +7,7 @@ documents give it, nullable where another system's people legitimately lack them
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -22,12 +22,22 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {USER_ROLES}", name="role"),
+        # chat (seed 004): its unique Discord id's constraint carries the document's index name.
+        UniqueConstraint("discord_id", name="idx_users_discord_id"),
+        Index("idx_users_active", "is_active"),
         {"schema": "public"},
     )
 
     username: Mapped[str | None] = mapped_column(unique=True)
     password_hash: Mapped[str | None]
     role: Mapped[str | None] = mapped_column(String(20))
+
+    # chat (seed 004): the Discord account of people who talk to the bot; account status and
+    # preferences every person has.
+    discord_id: Mapped[int | None] = mapped_column(BigInteger)
+    display_label: Mapped[str | None]
+    is_active: Mapped[bool] = mapped_column(server_default=true())
+    preferences: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
 
 
 class UserSession(Base):

@@ -1,0 +1,77 @@
+"""chat_legacy: the Discord chat system as it stood before its migration 001.
+
+People who talk to the bot are rows of the shared `public.users`, with the two columns the chat
+system gave them: `discord_id` (their Discord account, unique) and `display_label`. Both are
+nullable: people from the other four systems have no Discord account.
+
+`chat.sessions` is a conversation with the bot, on the website or in one Discord channel (a
+channel belongs to one session: `discord_channel_id` is unique). Its `origin` is the first of the
+context's enum types; every enum type of this context lives in schema `chat`, next to the tables
+that use it, so dropping the context leaves nothing in `public`.
+
+The legacy system had no index on `sessions.owner_user_id`; migration 001 (`chat_discord`) adds
+it as `idx_sessions_owner`.
+
+Downgrade: drops the sessions, their enum type (no enum type of this context is left) and the
+two users columns, with their data. The people the chat system added stay in `public.users`, the
+shared identity other contexts may point at; this revision created no user, so it removes none.
+
+Revision ID: chat_legacy
+Revises: therapy_3nf
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "chat_legacy"
+down_revision: str | Sequence[str] | None = "therapy_3nf"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Created and dropped explicitly below (create_type=False: creating the table does not create it).
+SESSION_ORIGIN = postgresql.ENUM(
+    "website", "discord", name="session_origin", schema="chat", create_type=False
+)
+
+
+def upgrade() -> None:
+    op.add_column("users", sa.Column("discord_id", sa.BigInteger(), nullable=True), schema="public")
+    op.add_column("users", sa.Column("display_label", sa.Text(), nullable=True), schema="public")
+    op.create_unique_constraint(
+        op.f("uq_users_discord_id"), "users", ["discord_id"], schema="public"
+    )
+
+    SESSION_ORIGIN.create(op.get_bind())
+    op.create_table(
+        "sessions",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("owner_user_id", sa.UUID(), nullable=False),
+        sa.Column("origin", SESSION_ORIGIN, nullable=False),
+        sa.Column("discord_channel_id", sa.BigInteger(), nullable=True),
+        sa.Column("system_prompt", sa.Text(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_user_id"], ["public.users.id"], name=op.f("fk_sessions_owner_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
+        sa.UniqueConstraint("discord_channel_id", name=op.f("uq_sessions_discord_channel_id")),
+        schema="chat",
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("sessions", schema="chat")
+    SESSION_ORIGIN.drop(op.get_bind())
+
+    op.drop_constraint(op.f("uq_users_discord_id"), "users", schema="public")
+    op.drop_column("users", "display_label", schema="public")
+    op.drop_column("users", "discord_id", schema="public")
