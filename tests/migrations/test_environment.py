@@ -1,9 +1,5 @@
 """alembic/env.py: which database it migrates, how it fails, offline SQL, concurrent runs."""
 
-import subprocess
-import sys
-import time
-
 import alembic.command
 import pytest
 import sqlalchemy as sa
@@ -16,7 +12,7 @@ from app.migration_session import (
     migration_session,
 )
 from app.settings import Settings
-from tests.support import ROOT, command_env, database_url, migration_config, run_alembic
+from tests.support import ROOT, database_url, migration_config, run_alembic
 
 UNREACHABLE_URL = "postgresql://owner:s3cret-pw@127.0.0.1:9/nowhere"
 
@@ -104,45 +100,6 @@ def test_offline_mode_renders_the_whole_history_without_a_server(tmp_path):
     assert downgrade.returncode == 0, downgrade.stderr
     assert "DROP TABLE public.users;" in downgrade.stdout
     assert not pgdata.exists(), "offline mode started the embedded server"
-
-
-def test_concurrent_upgrades_apply_the_history_once(empty_engine: Engine):
-    url = database_url(empty_engine.url.database).render_as_string(hide_password=False)
-    command = [sys.executable, "-m", "alembic", "-x", f"url={url}", "upgrade", "head"]
-    with empty_engine.connect() as holder:
-        # Hold the migration lock so both runs are certainly started before either migrates.
-        holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        runs = [
-            subprocess.Popen(
-                command, cwd=ROOT, env=command_env(), stderr=subprocess.PIPE, text=True
-            )
-            for _ in range(2)
-        ]
-        waiting_for_lock(holder, count=2)
-        holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        holder.commit()
-    outputs = [run.communicate(timeout=120)[1] for run in runs]
-
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    applied = [line for out in outputs for line in out.splitlines() if "Running upgrade" in line]
-    assert len(applied) == len(history()), applied
-    assert current_revision(empty_engine) == head()
-
-
-def waiting_for_lock(connection, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        waiting = connection.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-        )
-        connection.commit()
-        if waiting >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{count} migration runs never queued for the migration lock")
 
 
 def test_migration_session_holds_lock_and_timeouts_then_restores_them(empty_engine: Engine):
