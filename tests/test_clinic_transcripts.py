@@ -1,5 +1,6 @@
 """auth.voice_transcripts: PHI stored only with the user's consent, and only for so long."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -157,3 +158,31 @@ def test_retention_deletes_in_batches_each_in_its_own_transaction(session, conse
     assert len(batches) == 3  # 10, 10, 5
     assert len(commits) == 3
     assert transcripts_of(session, consenting) == ["today"]
+
+
+def test_a_revocation_racing_a_transcript_insert_erases_that_transcript_too(engine):
+    with Session(engine) as setup:
+        user = add_staff_member(setup, "dra.ibarra")
+        grant_voice_transcript_consent(setup, user.id_usuario)
+        setup.commit()
+        user_id = user.id_usuario
+
+    revoked = threading.Event()
+
+    def revoke() -> None:
+        with Session(engine) as other:
+            revoke_voice_transcript_consent(other, user_id)  # waits for the insert below
+            other.commit()
+        revoked.set()
+
+    with Session(engine) as inserting:
+        said(inserting, inserting.get(SysUsuario, user_id))
+        revoker = threading.Thread(target=revoke)
+        revoker.start()
+        assert not revoked.wait(timeout=0.5)
+        inserting.commit()
+    revoker.join(timeout=10)
+
+    with Session(engine) as check:
+        assert revoked.is_set()
+        assert transcripts_of(check, check.get(SysUsuario, user_id)) == []
