@@ -1,1 +1,1 @@
-"""Functions service code calls, one module per context; each takes a SQLAlchemy Session first."""
+"""Functions service code calls with its SQLAlchemy Session, one module per context."""

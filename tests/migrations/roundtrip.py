@@ -78,12 +78,12 @@ insert_after_upgrade = _registrar("insert_after_upgrade")
 after_downgrade = _registrar("after_downgrade")
 
 
-def volatile(revision: str, table: str, *columns: str) -> None:
-    REGISTRY[revision].volatile.setdefault(table, set()).update(columns)
-
-
 def kept_by_downgrade(revision: str, table: str) -> None:
     REGISTRY[revision].kept_by_downgrade.add(table)
+
+
+def volatile(revision: str, table: str, *columns: str) -> None:
+    REGISTRY[revision].volatile.setdefault(table, set()).update(columns)
 
 
 def run_seeds(engine: Engine, hooks: list[Hook]) -> None:
