@@ -17,7 +17,7 @@ two users columns, with their data. The people the chat system added stay in `pu
 shared identity other contexts may point at; this revision created no user, so it removes none.
 
 Revision ID: chat_legacy
-Revises: therapy_3nf
+Revises: clinic_integration
 Create Date: 2026-11-24
 """
 
@@ -28,7 +28,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "chat_legacy"
-down_revision: str | Sequence[str] | None = "therapy_3nf"
+down_revision: str | Sequence[str] | None = "clinic_integration"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,11 @@ A revision registers its data and checks in a module of `tests/migrations/data/`
     @after_downgrade("therapy_3nf")       what the downgrade must have given back
     volatile("coaching_phase3", "coaching.sessions", "status")
                                           a column a re-upgrade may legitimately compute anew
+    kept_by_downgrade("clinic_integration", "auth.audit_log_overflow")
+                                          a table the downgrade may leave behind on purpose, to
+                                          keep rows the older shape cannot hold (its docstring
+                                          says so); the downgrade comparisons leave it out and
+                                          the revision's own checks look into it
 
 Each hook takes a Connection. Checks (`after_*`) run in a transaction that is always rolled back,
 so a check may insert or update to probe a constraint or trigger without leaving a trace. A
@@ -31,8 +36,9 @@ Column order is not compared: a downgrade that re-adds a dropped column puts it 
 are compared as effective privileges (a revoked grant leaves an explicit default ACL behind).
 """
 
+import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -50,6 +56,7 @@ class RevisionData:
     insert_after_upgrade: list[Hook] = field(default_factory=list)
     after_downgrade: list[Hook] = field(default_factory=list)
     volatile: dict[str, set[str]] = field(default_factory=dict)
+    kept_by_downgrade: set[str] = field(default_factory=set)
 
 
 REGISTRY: defaultdict[str, RevisionData] = defaultdict(RevisionData)
@@ -70,6 +77,10 @@ before_upgrade = _registrar("before_upgrade")
 after_upgrade = _registrar("after_upgrade")
 insert_after_upgrade = _registrar("insert_after_upgrade")
 after_downgrade = _registrar("after_downgrade")
+
+
+def kept_by_downgrade(revision: str, table: str) -> None:
+    REGISTRY[revision].kept_by_downgrade.add(table)
 
 
 def volatile(revision: str, table: str, *columns: str) -> None:
@@ -107,8 +118,11 @@ def run_checks(engine: Engine, hooks: list[Hook]) -> None:
 Snapshot = dict[str, list]
 
 
-def rows(engine: Engine, ignore: dict[str, set[str]] | None = None) -> Snapshot:
-    """Every row of every table in the project's schemas, as sorted JSON, minus ignored columns."""
+def rows(
+    engine: Engine, ignore: dict[str, set[str]] | None = None, leave_out: Iterable[str] = ()
+) -> Snapshot:
+    """Every row of every table in the project's schemas (but `leave_out`, "schema.table"), as
+    sorted JSON, minus ignored columns."""
     ignore = ignore or {}
     with engine.connect() as connection:
         tables = connection.scalars(
@@ -131,6 +145,7 @@ def rows(engine: Engine, ignore: dict[str, set[str]] | None = None) -> Snapshot:
                 {"ignored": sorted(ignore.get(table.replace('"', ""), ()))},
             )
             for table in tables
+            if table.replace('"', "") not in leave_out
         }
 
 
@@ -201,12 +216,17 @@ SELECT format('extension %s %s', extname, extversion) FROM pg_extension
 """
 
 
-def catalog(engine: Engine) -> list[str]:
-    """Every object of the project's schemas, one line each: what the history has built so far."""
+def catalog(engine: Engine, leave_out: Iterable[str] = ()) -> list[str]:
+    """Every object of the project's schemas, one line each: what the history has built so far.
+
+    Alembic's own bookkeeping table, and the tables in `leave_out` ("schema.table"), are left out.
+    """
+    left_out = re.compile(
+        "|".join(rf"\b{re.escape(name)}\b" for name in ["alembic_version", *leave_out])
+    )
     with engine.connect() as connection:
         lines = connection.scalars(sa.text(CATALOG_QUERY), {"schemas": list(SCHEMAS)})
-        # Alembic's own bookkeeping table appears with the first migration and stays.
-        return sorted(line for line in lines if "alembic_version" not in line)
+        return sorted(line for line in lines if not left_out.search(line))
 
 
 def assert_same_rows(expected: Snapshot, actual: Snapshot, what: str) -> None:

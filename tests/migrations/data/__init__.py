@@ -1,5 +1,5 @@
 """Each context's round-trip data; importing this package registers all of it."""
 
-from tests.migrations.data import chat, identity, therapy
+from tests.migrations.data import chat, clinic, identity, therapy
 
-__all__ = ["chat", "identity", "therapy"]
+__all__ = ["chat", "clinic", "identity", "therapy"]
