@@ -5,8 +5,10 @@ Bad input ends with one line saying what was wrong and a non-zero exit; password
 """
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from app import backup, db
@@ -26,6 +29,7 @@ from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
 from app.history import History
+from app.queries import clinic
 from app.settings import PROJECT_ROOT, Settings
 
 console = Console(highlight=False)
@@ -174,6 +178,102 @@ def erd(
         return
     for path in diagrams.write():
         console.print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+
+
+@app.command()
+def verify() -> None:
+    """Check the live database: it matches the models and has the extensions it needs."""
+    history = History()
+    problems = []
+    with connected() as engine, engine.connect() as connection:
+        current = current_revision(engine)
+        if current != history.head:
+            problems.append(f"the database is at {current or 'base'}, not at head ({history.head})")
+        else:
+            differences = schema_differences(connection)
+            problems += [f"differs from the models: {describe(diff)}" for diff in differences]
+        installed = set(connection.scalars(sa.text("SELECT extname FROM pg_extension")))
+        available = set(connection.scalars(sa.text("SELECT name FROM pg_available_extensions")))
+    table = Table("check", "result")
+    table.add_row(
+        "models match the database", "ok" if not problems else f"{len(problems)} problems"
+    )
+    for name, remedy in db.REQUIRED_EXTENSIONS.items():
+        if name not in available:
+            problems.append(f"extension {name!r} is not available: {remedy}")
+        elif current == history.head and name not in installed:
+            problems.append(f"extension {name!r} is available but not installed")
+        table.add_row(f"extension {name}", "installed" if name in installed else "missing")
+    console.print(table)
+    for problem in problems:
+        errors.print(f"problem: {problem}", markup=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+    console.print("Verified.")
+
+
+def describe(diff) -> str:
+    """One line for an autogenerate difference, e.g. `add_column therapy.messages.metadata`."""
+    diff = diff[0] if isinstance(diff, list) else diff  # column modifications come in lists
+    operation, *details = diff
+    names = [
+        getattr(item, "fullname", None) or getattr(item, "name", None) or str(item)
+        for item in details
+        if item is not None and not isinstance(item, dict)
+    ]
+    return " ".join([operation, *map(str, names)])
+
+
+@app.command("purge-transcripts")
+def purge_transcripts(
+    older_than: Annotated[
+        str, typer.Option(help="Age of the transcripts to remove: 90d, 12h, 2w.")
+    ] = "90d",
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 5_000,
+) -> None:
+    """Delete clinic voice transcripts older than an age (retention policy), in batches."""
+    age = parse_age(older_than)
+    history = History()
+    with connected() as engine:
+        require(history, current_revision(engine), "clinic_integration")
+        with Session(engine) as session:
+            due = session.scalar(
+                sa.text(
+                    "SELECT count(*) FROM auth.voice_transcripts WHERE timestamp < now() - :age"
+                ),
+                {"age": age},
+            )
+            session.commit()
+            with Progress(
+                TextColumn("purging"), BarColumn(), MofNCompleteColumn(), console=console
+            ) as progress:
+                task = progress.add_task("purge", total=due)
+                removed = clinic.purge_voice_transcripts(
+                    session,
+                    older_than=age,
+                    batch_size=batch_size,
+                    on_batch=lambda count: progress.advance(task, count),
+                )
+    console.print(f"Removed {removed} transcripts older than {older_than}.")
+
+
+AGE = re.compile(r"(\d+)([hdw])")
+UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_age(text: str) -> timedelta:
+    match = AGE.fullmatch(text.strip())
+    if not match:
+        raise TherapyDbError(f"--older-than {text!r} is not an age like 90d, 12h or 2w")
+    return timedelta(**{UNITS[match[2]]: int(match[1])})
+
+
+def require(history: History, current: str | None, revision: str) -> None:
+    if history.position(current) < history.position(revision):
+        raise TherapyDbError(
+            f"the database is at {current or 'base'}; this needs {revision} "
+            f"(run `therapy-db migrate {revision}` or later first)"
+        )
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 import shlex
 import subprocess
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,9 @@ from typer.testing import CliRunner
 from app import erd
 from app.cli import app
 from app.history import History
+from app.models.clinic import VoiceTranscript
+from app.queries import clinic
+from tests.clinic_staff import add_staff_member
 from tests.migrations.roundtrip import catalog, rows
 from tests.support import database_url
 
@@ -160,3 +164,45 @@ def test_a_changed_diagram_is_reported_stale(tmp_path, monkeypatch):
     (tmp_path / "retired.md").write_text("a context that no longer exists\n")
     assert [path.name for path in erd.stale()] == ["retired.md", "therapy.md"]
     assert runner.invoke(app, ["erd", "--check"]).exit_code == 1
+
+
+def test_purge_transcripts_removes_only_old_ones_in_batches(engine, session):
+    member = add_staff_member(session, "dra.luna")
+    clinic.grant_voice_transcript_consent(session, member.id_usuario)
+    for days in (200, 120, 91, 10, 0):
+        session.add(
+            VoiceTranscript(
+                session_id="voice-1",
+                user_id=member.id_usuario,
+                user_text=f"{days} days ago",
+                timestamp=datetime.now(UTC) - timedelta(days=days),
+            )
+        )
+    session.commit()
+
+    result = therapy_db(engine, "purge-transcripts", "--older-than", "90d", "--batch-size", "2")
+    assert result.exit_code == 0, result.output
+    assert "Removed 3 transcripts older than 90d" in result.output
+    left = session.scalars(sa.select(VoiceTranscript.user_text).order_by(VoiceTranscript.timestamp))
+    assert list(left) == ["10 days ago", "0 days ago"]
+
+
+def test_purge_transcripts_refuses_an_age_it_cannot_read(engine):
+    result = therapy_db(engine, "purge-transcripts", "--older-than", "three months")
+    assert result.exit_code == 1
+    assert "'three months' is not an age like 90d" in result.output
+
+
+def test_purge_transcripts_says_which_revision_it_needs(databases):
+    with databases.at("therapy_3nf") as engine:
+        result = therapy_db(engine, "purge-transcripts")
+    assert result.exit_code == 1
+    assert "this needs clinic_integration" in result.output
+
+
+def test_verify_reports_drift_and_fails(engine):
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE therapy.messages DROP COLUMN metadata"))
+    result = therapy_db(engine, "verify")
+    assert result.exit_code == 1
+    assert "differs from the models: add_column" in result.output

@@ -2,6 +2,7 @@
 consent and retention of voice transcripts."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -164,13 +165,16 @@ def revoke_voice_transcript_consent(session: Session, usuario_id: int) -> bool:
 
 
 def purge_voice_transcripts(
-    session: Session, older_than: timedelta = TRANSCRIPT_RETENTION, batch_size: int = 5_000
+    session: Session,
+    older_than: timedelta = TRANSCRIPT_RETENTION,
+    batch_size: int = 5_000,
+    on_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Delete the transcripts said more than `older_than` ago; returns how many were removed.
 
     Oldest first, `batch_size` rows per transaction (it commits after each batch), so a large
     purge never holds many row locks or one long transaction. The horizon is fixed when it
-    starts, by the database's clock.
+    starts, by the database's clock. `on_batch` hears how many each committed batch removed.
     """
     horizon = session.scalar(select(func.now() - older_than))
     oldest = (
@@ -189,5 +193,7 @@ def purge_voice_transcripts(
         ).rowcount
         session.commit()
         removed += batch
+        if on_batch:
+            on_batch(batch)
         if batch < batch_size:
             return removed
