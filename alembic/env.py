@@ -50,6 +50,34 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     return True
 
 
+def include_object(object_, name, type_: str, reflected: bool, compare_to) -> bool:
+    """Skip a foreign key that differs from its namesake only in how it names `public`.
+
+    Reflection reports a table in the default schema without a schema, while the models name it
+    (`public.users`); without this, autogenerate would drop and re-create every foreign key to
+    public.users on every run (sqlalchemy/alembic#1128).
+    """
+    if type_ == "foreign_key_constraint" and compare_to is not None:
+        return foreign_key_spec(object_) != foreign_key_spec(compare_to)
+    return True
+
+
+def foreign_key_spec(constraint: sa.ForeignKeyConstraint) -> tuple:
+    source, target = constraint.parent, constraint.elements[0].column.table
+    return (
+        source.schema or "public",
+        source.name,
+        tuple(column.name for column in constraint.columns),
+        target.schema or "public",
+        target.name,
+        tuple(element.column.name for element in constraint.elements),
+        constraint.ondelete,
+        constraint.onupdate,
+        constraint.deferrable,
+        constraint.initially,
+    )
+
+
 def read_partitions(connection: Connection) -> None:
     rows = connection.execute(
         sa.text(
@@ -84,6 +112,7 @@ def configure(**kwargs) -> None:
         target_metadata=target_metadata,
         include_schemas=True,
         include_name=include_name,
+        include_object=include_object,
         compare_type=True,
         compare_server_default=True,
         transaction_per_migration=True,
