@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from tests.migrations.data.coaching import conversations, messages, mvp_rows
@@ -229,8 +230,10 @@ json_scalars = st.one_of(
     st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=60),
 )
 json_values = st.one_of(json_scalars, st.lists(json_scalars, max_size=3))
+absent = st.sampled_from([None, JSONB.NULL])  # SQL NULL, JSON null
 conversation_metadata = st.one_of(
-    st.none(),
+    absent,
+    json_values,  # not even an object
     st.fixed_dictionaries(
         {},
         optional={
@@ -241,7 +244,8 @@ conversation_metadata = st.one_of(
     ),
 )
 message_metadata = st.one_of(
-    st.none(),
+    absent,
+    json_values,
     st.fixed_dictionaries(
         {},
         optional={

@@ -197,6 +197,8 @@ def upgrade() -> None:
     )
 
     # -- conversations.user_id: the external id string becomes a reference to the person ------
+    # (Its index goes first: the UPDATE rewrites every row and need not maintain it.)
+    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
     op.alter_column(
         "conversations", "user_id", new_column_name="external_user_id", schema="coaching"
     )
@@ -211,7 +213,6 @@ def upgrade() -> None:
         WHERE u.external_auth_id = c.external_user_id
         """
     )
-    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
     op.drop_column("conversations", "external_user_id", schema="coaching")
     op.create_index(
         op.f("ix_conversations_user_id"), "conversations", ["user_id"], schema="coaching"
@@ -296,6 +297,7 @@ def downgrade() -> None:
     op.drop_table("user_persona", schema="coaching")
 
     # -- conversations get their user id strings back --------------------------------------------
+    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
     op.add_column(
         "conversations",
         sa.Column("external_user_id", sa.String(length=36), nullable=True),
@@ -318,7 +320,6 @@ def downgrade() -> None:
           AND r.target_table = 'public.users'
         """
     )
-    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
     op.drop_column("conversations", "user_id", schema="coaching")  # and its foreign key
     op.alter_column(
         "conversations", "external_user_id", new_column_name="user_id", schema="coaching"

@@ -119,14 +119,14 @@ CONVERSATIONS = {
 conversations = sa.table(
     "conversations",
     *(sa.column(name) for name in ("id", "user_id", "title", "message_count", "created_at")),
-    sa.column("metadata", JSONB),
+    sa.column("metadata", JSONB(none_as_null=True)),  # None: SQL NULL
     sa.column("updated_at"),
     schema="coaching",
 )
 messages = sa.table(
     "messages",
     *(sa.column(name) for name in ("id", "conversation_id", "role", "content", "created_at")),
-    sa.column("metadata", JSONB),
+    sa.column("metadata", JSONB(none_as_null=True)),  # None: SQL NULL
     sa.column("updated_at"),
     schema="coaching",
 )
