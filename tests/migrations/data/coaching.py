@@ -211,6 +211,7 @@ def mvp_chat(connection: Connection) -> None:
     connection.execute(messages.insert(), message_rows)
 
 
+# The analytics backfill is a refresh: updated_at is when it ran, so a re-upgrade differs there.
 volatile("coaching_phase2", "coaching.engagement_analytics", "updated_at")
 
 
