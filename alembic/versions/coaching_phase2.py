@@ -26,20 +26,21 @@ Seed 002's Phase 2, doing what the document means (DESIGN section 6):
   `coaching.refresh_engagement_analytics(user)` writes them (for one person, or everyone when
   called without an argument), and the backfill is that refresh. Its `updated_at` is the time of
   the refresh, so a re-run of this migration differs there and only there (the round-trip
-  harness registers it as volatile). The document's query counted messages with an inner join (a person
-  whose conversations have no message got no row), took an ambiguous MAX(updated_at) and a random
-  id per row; here every person with a conversation gets a row, with an id derived from theirs.
-  `engagement_score` has no formula in the document and is left to the product.
+  harness registers it as volatile). The document's query counted messages with an inner join
+  (a person whose conversations have no message got no row), took an ambiguous MAX(updated_at)
+  and a random id per row; here every person with a conversation gets a row, with an id derived
+  from theirs. `engagement_score` has no formula in the document and is left to the product.
 
 Downgrade: conversations get their user id strings back (the external id of their person, or
 the blank string kept in the rejects), then the people this backfill created are deleted and the
 new tables, columns and the extension dropped: the Phase 1 rows come back exactly. What it cannot
 give back: personas, analytics and the users columns' values (email, names, phone, last login,
-external id) are dropped with their tables and columns; a conversation created after this upgrade whose person has
-no external id gets that person's uuid as its user id string; a person the app created after the
-upgrade is kept (without the dropped columns), because this revision did not create them; the
-people it did create are deleted, which fails if another context has since given them rows that
-forbid it. The extension's drop is refused if something else in the database uses pgvector.
+external id) are dropped with their tables and columns; a conversation created after this
+upgrade whose person has no external id gets that person's uuid as its user id string; a person
+the app created after the upgrade is kept (without the dropped columns), because this revision
+did not create them; the people it did create are deleted, which fails if another context has
+since given them rows that forbid it. The extension's drop is refused if something else in the
+database uses pgvector.
 
 Revision ID: coaching_phase2
 Revises: coaching_phase1
