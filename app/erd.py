@@ -27,7 +27,12 @@ CONTEXTS = {
 def diagram(schema: str) -> str:
     """The Mermaid `erDiagram` of one schema; tables it references elsewhere show their keys."""
     tables = [table for table in metadata.sorted_tables if table.schema == schema]
-    foreign_keys = [fk for table in tables for fk in table.foreign_key_constraints]
+    foreign_keys = [
+        fk
+        for table in tables
+        # a set: sorted, so the diagram is the same on every run
+        for fk in sorted(table.foreign_key_constraints, key=lambda fk: [c.name for c in fk.columns])
+    ]
     outside = sorted(
         {fk.referred_table for fk in foreign_keys if fk.referred_table.schema != schema},
         key=lambda table: table.fullname,

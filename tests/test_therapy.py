@@ -18,8 +18,8 @@ from app.models.therapy import (
     RESEARCHER_ROLE,
     THERAPIST_ROLE,
     ConversationLog,
-    Message,
     SessionConfiguration,
+    TherapyMessage,
     TherapySession,
 )
 from app.queries import therapy
@@ -89,8 +89,8 @@ def test_session_details_come_in_one_round_trip_with_messages_in_order(session, 
         )
         session.flush()
         session.execute(
-            sa.update(Message)
-            .where(Message.content == text)
+            sa.update(TherapyMessage)
+            .where(TherapyMessage.content == text)
             .values(created_at=datetime(2025, 1, 1, 12, 0, second, tzinfo=UTC))
         )
     session_id = created.session_id
@@ -204,7 +204,7 @@ def test_deleting_a_session_removes_its_configuration_and_messages(session):
     session.execute(
         sa.delete(TherapySession).where(TherapySession.session_id == created.session_id)
     )
-    assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(TherapyMessage)) == 0
     assert session.scalar(sa.select(sa.func.count()).select_from(SessionConfiguration)) == 0
 
 

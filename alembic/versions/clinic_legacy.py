@@ -14,7 +14,7 @@ was not in this database. It also drops `auth.audit_log_overflow`, the table in 
 `clinic_integration` downgrade keeps audit rows this shape cannot hold.
 
 Revision ID: clinic_legacy
-Revises: therapy_3nf
+Revises: coaching_phase4
 Create Date: 2026-11-23
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "clinic_legacy"
-down_revision: str | Sequence[str] | None = "therapy_3nf"
+down_revision: str | Sequence[str] | None = "coaching_phase4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,6 +22,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {USER_ROLES}", name="role"),
+        Index("idx_users_email", "email", unique=True),  # coaching_phase2
         # chat (seed 004): its unique Discord id's constraint carries the document's index name.
         UniqueConstraint("discord_id", name="idx_users_discord_id"),
         Index("idx_users_active", "is_active"),
@@ -31,6 +32,15 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     username: Mapped[str | None] = mapped_column(unique=True)
     password_hash: Mapped[str | None]
     role: Mapped[str | None] = mapped_column(String(20))
+
+    # coaching_phase2 (seed 002): the health coach's profile, and the id its auth provider
+    # (Firebase) gave the person, which links them to the MVP's conversations.
+    email: Mapped[str | None] = mapped_column(String(255))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    phone_number: Mapped[str | None] = mapped_column(String(20))
+    last_login: Mapped[datetime | None]
+    external_auth_id: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     # chat (seed 004): the Discord account of people who talk to the bot; account status and
     # preferences every person has.

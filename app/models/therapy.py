@@ -90,11 +90,11 @@ class TherapySession(Timestamps, Base):
     configuration: Mapped["SessionConfiguration"] = relationship(
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True
     )
-    messages: Mapped[list["Message"]] = relationship(
+    messages: Mapped[list["TherapyMessage"]] = relationship(
         back_populates="session",
         cascade="all, delete-orphan",
         passive_deletes=True,
-        order_by="(Message.created_at, Message.message_id)",
+        order_by="(TherapyMessage.created_at, TherapyMessage.message_id)",
     )
 
 
@@ -131,7 +131,7 @@ class SessionConfiguration(Base):
     session: Mapped[TherapySession] = relationship(back_populates="configuration")
 
 
-class Message(CreatedAt, Base):
+class TherapyMessage(CreatedAt, Base):
     """What was said in a session, original and redacted."""
 
     __tablename__ = "messages"

@@ -15,8 +15,8 @@ from app.models.identity import User
 from app.models.therapy import (
     RESEARCHER_ROLE,
     THERAPIST_ROLE,
-    Message,
     SessionConfiguration,
+    TherapyMessage,
     TherapySession,
     messages_redacted,
 )
@@ -25,7 +25,7 @@ Reader = Literal["therapist", "researcher"]
 
 # Who exports what, and under which group role the database checks it.
 EXPORTS = {
-    "therapist": (THERAPIST_ROLE, Message.__table__),
+    "therapist": (THERAPIST_ROLE, TherapyMessage.__table__),
     "researcher": (RESEARCHER_ROLE, messages_redacted),
 }
 
@@ -105,9 +105,9 @@ def add_message(
     content_redacted: str | None,
     message_type: str = "chat",
     metadata: Any = None,
-) -> Message:
+) -> TherapyMessage:
     """POST /logs/batch, one message: what was said, and its HIPAA-redacted version."""
-    message = Message(
+    message = TherapyMessage(
         session_id=session_id,
         role=role,
         message_type=message_type,
@@ -135,7 +135,7 @@ def admin_sessions(session: Session, *, limit: int = 100, offset: int = 0) -> li
     """GET /admin/api/sessions: newest first, with the owner's username and message count."""
     message_count = (
         sa.select(sa.func.count())
-        .where(Message.session_id == TherapySession.session_id)
+        .where(TherapyMessage.session_id == TherapySession.session_id)
         .scalar_subquery()
     )
     rows = session.execute(
@@ -173,14 +173,16 @@ class Analytics:
 def analytics(session: Session, *, since: datetime | None = None) -> Analytics:
     """GET /admin/api/analytics: sessions per status, messages per role, activity per UTC day."""
     session_filter = TherapySession.created_at >= since if since else sa.true()
-    message_filter = Message.created_at >= since if since else sa.true()
+    message_filter = TherapyMessage.created_at >= since if since else sa.true()
     by_status = session.execute(
         sa.select(TherapySession.status, sa.func.count())
         .where(session_filter)
         .group_by(TherapySession.status)
     )
     by_role = session.execute(
-        sa.select(Message.role, sa.func.count()).where(message_filter).group_by(Message.role)
+        sa.select(TherapyMessage.role, sa.func.count())
+        .where(message_filter)
+        .group_by(TherapyMessage.role)
     )
 
     def per_day(created_at, where):
@@ -188,7 +190,7 @@ def analytics(session: Session, *, since: datetime | None = None) -> Analytics:
         return sa.select(day, sa.func.count().label("n")).where(where).group_by(day).subquery()
 
     sessions = per_day(TherapySession.created_at, session_filter)
-    messages = per_day(Message.created_at, message_filter)
+    messages = per_day(TherapyMessage.created_at, message_filter)
     daily = session.execute(
         sa.select(
             sa.func.coalesce(sessions.c.day, messages.c.day).label("day"),

@@ -1,0 +1,87 @@
+"""coaching_phase1: the health coach MVP as it runs today, conversations and their messages.
+
+Seed 002's Phase 1 block. `conversations.user_id` holds the id the app's external auth provider
+(Firebase) gave the person, as a string of at most 36 characters, or nothing for a conversation
+started before sign-in; there is no users table yet. Structure the app needs beyond that (program
+week, session type, goal, mood, takeaways) lives in the `metadata` jsonb of both tables.
+
+Deliberate differences from the document: timestamps are timestamptz (the document's notes say
+they are UTC); `messages.role` is the native enum `coaching.message_role` the document names;
+a conversation's messages go with it (ON DELETE CASCADE), and the two lookups the app makes (a
+person's conversations, a conversation's messages in order) are indexed.
+
+Revision ID: coaching_phase1
+Revises: therapy_3nf
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from app import ddl
+
+revision: str = "coaching_phase1"
+down_revision: str | Sequence[str] | None = "therapy_3nf"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NOW = sa.text("now()")
+MESSAGE_ROLE = postgresql.ENUM(
+    "user", "assistant", "system", name="message_role", schema="coaching", create_type=False
+)
+
+
+def upgrade() -> None:
+    op.execute("CREATE TYPE coaching.message_role AS ENUM ('user', 'assistant', 'system')")
+
+    op.create_table(
+        "conversations",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=True),
+        sa.Column("title", sa.String(length=255), nullable=True),
+        sa.Column("message_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("metadata", postgresql.JSONB(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+        schema="coaching",
+    )
+    op.create_index(
+        op.f("ix_conversations_user_id"), "conversations", ["user_id"], schema="coaching"
+    )
+    ddl.add_updated_at_trigger("conversations", schema="coaching")
+
+    op.create_table(
+        "messages",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("conversation_id", sa.UUID(), nullable=False),
+        sa.Column("role", MESSAGE_ROLE, nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("metadata", postgresql.JSONB(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["coaching.conversations.id"],
+            name=op.f("fk_messages_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+        schema="coaching",
+    )
+    op.create_index(
+        op.f("ix_messages_conversation_id_created_at"),
+        "messages",
+        ["conversation_id", "created_at"],
+        schema="coaching",
+    )
+    ddl.add_updated_at_trigger("messages", schema="coaching")
+
+
+def downgrade() -> None:
+    op.drop_table("messages", schema="coaching")
+    op.drop_table("conversations", schema="coaching")
+    op.execute("DROP TYPE coaching.message_role")

@@ -1,0 +1,347 @@
+"""coaching_phase2: people, personas and engagement analytics; conversations get a real owner.
+
+Seed 002's Phase 2, doing what the document means (DESIGN section 6):
+
+- The document's `users` table is `public.users`, shared by every context. Its columns arrive
+  here, nullable: email (unique where present, through the document's `idx_users_email`, one
+  index rather than its UNIQUE plus a second index on the same column), first_name, last_name,
+  phone_number, last_login. The document's `password_hash` and `created_at` already exist.
+- `users.external_auth_id` is the durable link to the MVP's ids: the id the app's auth provider
+  (Firebase) gave the person, varchar(36) like the MVP column it comes from, unique where present.
+- The backfill creates one person per distinct MVP user id. The document inserts them without
+  the NOT NULL email (the MVP never knew it: email is nullable, and people from other systems
+  have none either) and uses the strings as user keys: here each person gets a uuid derived from
+  the string (deterministic, so a re-run gives the same ids) and keeps the string in
+  `external_auth_id`. `coaching.backfilled_users` remembers exactly whom this backfill created,
+  because `public.users` also holds other contexts' people: the downgrade deletes those and no one
+  else.
+- `conversations.user_id` becomes a uuid referencing its person. A conversation without a user
+  stays anonymous; one whose user id is blank (the string holds only spaces: no auth provider
+  gives that id) stays anonymous too, and `coaching.migration_rejects` keeps the string and why.
+- `user_persona` (one per person) holds the profile embedding, `vector(1536)` with an HNSW cosine
+  index for similarity search; the `vector` extension is created here. The MVP has nothing to
+  build personas from, so none are backfilled.
+- `engagement_analytics` (one per person) is computed by the database: the views
+  `coaching.message_activity` and `coaching.engagement_activity` define each metric once,
+  `coaching.refresh_engagement_analytics(user)` writes them (for one person, or everyone when
+  called without an argument), and the backfill is that refresh. Its `updated_at` is the time of
+  the refresh, so a re-run of this migration differs there and only there (the round-trip
+  harness registers it as volatile). The document's query counted messages with an inner join
+  (a person whose conversations have no message got no row), took an ambiguous MAX(updated_at)
+  and a random id per row; here every person with a conversation gets a row, with an id derived
+  from theirs. `engagement_score` has no formula in the document and is left to the product.
+
+Downgrade: conversations get their user id strings back (the external id of their person, or
+the blank string kept in the rejects), then the people this backfill created are deleted and the
+new tables, columns and the extension dropped: the Phase 1 rows come back exactly. What it cannot
+give back: personas, analytics and the users columns' values (email, names, phone, last login,
+external id) are dropped with their tables and columns; a conversation created after this
+upgrade whose person has no external id gets that person's uuid as its user id string; a person
+the app created after the upgrade is kept (without the dropped columns), because this revision
+did not create them; the people it did create are deleted, which fails if another context has
+since given them rows that forbid it. The extension's drop is refused if something else in the
+database uses pgvector.
+
+Revision ID: coaching_phase2
+Revises: coaching_phase1
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+
+import pgvector.sqlalchemy
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from app import ddl
+
+revision: str = "coaching_phase2"
+down_revision: str | Sequence[str] | None = "coaching_phase1"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NOW = sa.text("now()")
+NEW_UUID = sa.text("gen_random_uuid()")
+
+# The columns public.users gains, all nullable: other contexts' people have none of them.
+USER_COLUMNS = {
+    "email": sa.String(length=255),
+    "first_name": sa.String(length=100),
+    "last_name": sa.String(length=100),
+    "phone_number": sa.String(length=20),
+    "last_login": sa.DateTime(timezone=True),
+    "external_auth_id": sa.String(length=36),
+}
+
+# Each metric is defined once, in these views; the refresh function writes what they say. Reply
+# time is how long the person takes to answer the coach: from an assistant message to the next
+# user message of the same conversation. The session completion rate arrives with Phase 3's
+# sessions, which redefines `engagement_activity` (its downgrade restores this one).
+MESSAGE_ACTIVITY = """
+CREATE VIEW coaching.message_activity AS
+WITH timeline AS (
+    SELECT c.user_id, c.updated_at AS conversation_updated_at,
+           m.id AS message_id, m.role, m.created_at,
+           lag(m.role) OVER turns AS previous_role,
+           lag(m.created_at) OVER turns AS previous_at
+    FROM coaching.conversations c
+    LEFT JOIN coaching.messages m ON m.conversation_id = c.id
+    WHERE c.user_id IS NOT NULL
+    WINDOW turns AS (PARTITION BY c.user_id, c.id ORDER BY m.created_at, m.id)
+)
+SELECT user_id,
+       count(message_id)::integer AS total_messages,
+       avg(created_at - previous_at)
+           FILTER (WHERE role = 'user' AND previous_role = 'assistant') AS avg_response_time,
+       greatest(max(created_at), max(conversation_updated_at)) AS last_activity
+FROM timeline
+GROUP BY user_id
+"""
+
+ENGAGEMENT_ACTIVITY = """
+CREATE VIEW coaching.engagement_activity AS
+SELECT a.user_id, a.total_messages, a.avg_response_time,
+       NULL::numeric(5, 2) AS session_completion_rate, a.last_activity
+FROM coaching.message_activity a
+"""
+
+REFRESH_ENGAGEMENT_ANALYTICS = """
+CREATE FUNCTION coaching.refresh_engagement_analytics(for_user uuid DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    changed integer;
+BEGIN
+    INSERT INTO coaching.engagement_analytics AS e
+        (analytics_id, user_id, total_messages, avg_response_time, session_completion_rate,
+         last_activity)
+    SELECT md5('coaching_analytics:' || a.user_id)::uuid, a.user_id, a.total_messages,
+           a.avg_response_time, a.session_completion_rate, a.last_activity
+    FROM coaching.engagement_activity a
+    WHERE for_user IS NULL OR a.user_id = for_user
+    ON CONFLICT (user_id) DO UPDATE
+    SET total_messages = EXCLUDED.total_messages,
+        avg_response_time = EXCLUDED.avg_response_time,
+        session_completion_rate = EXCLUDED.session_completion_rate,
+        last_activity = EXCLUDED.last_activity
+    WHERE (e.total_messages, e.avg_response_time, e.session_completion_rate, e.last_activity)
+          IS DISTINCT FROM (EXCLUDED.total_messages, EXCLUDED.avg_response_time,
+                            EXCLUDED.session_completion_rate, EXCLUDED.last_activity);
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    RETURN changed;
+END
+$$
+"""
+
+
+def upgrade() -> None:
+    # Plain CREATE: an extension someone else installed is not this history's to drop later.
+    op.execute("CREATE EXTENSION vector")
+
+    # -- people ------------------------------------------------------------------------------
+    for name, type_ in USER_COLUMNS.items():
+        op.add_column("users", sa.Column(name, type_, nullable=True), schema="public")
+    op.create_index("idx_users_email", "users", ["email"], unique=True, schema="public")
+    op.create_unique_constraint(
+        op.f("uq_users_external_auth_id"), "users", ["external_auth_id"], schema="public"
+    )
+
+    op.create_table(
+        "backfilled_users",
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["public.users.id"],
+            name=op.f("fk_backfilled_users_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_backfilled_users")),
+        schema="coaching",
+    )
+    op.create_table(
+        "migration_rejects",
+        sa.Column("source_table", sa.Text(), nullable=False),
+        sa.Column("source_id", sa.UUID(), nullable=False),
+        sa.Column("target_table", sa.Text(), nullable=False),
+        sa.Column("revision", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("source_value", postgresql.JSONB(), nullable=True),
+        sa.PrimaryKeyConstraint(
+            "source_table", "source_id", "target_table", name=op.f("pk_migration_rejects")
+        ),
+        schema="coaching",
+    )
+
+    op.execute(
+        """
+        WITH created AS (
+            INSERT INTO public.users (id, external_auth_id, created_at, updated_at)
+            SELECT md5('coaching_user:' || user_id)::uuid, user_id, min(created_at),
+                   min(created_at)
+            FROM coaching.conversations
+            WHERE btrim(user_id) <> ''
+            GROUP BY user_id
+            RETURNING id
+        )
+        INSERT INTO coaching.backfilled_users (user_id) SELECT id FROM created
+        """
+    )
+    op.execute(
+        """
+        INSERT INTO coaching.migration_rejects
+            (source_table, source_id, target_table, revision, reason, source_value)
+        SELECT 'coaching.conversations', id, 'public.users', 'coaching_phase2',
+               'user_id is blank: the conversation stays anonymous',
+               jsonb_build_object('user_id', user_id)
+        FROM coaching.conversations
+        WHERE btrim(user_id) = ''
+        """
+    )
+
+    # -- conversations.user_id: the external id string becomes a reference to the person ------
+    # (Its index goes first: the UPDATE rewrites every row and need not maintain it.)
+    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
+    op.alter_column(
+        "conversations", "user_id", new_column_name="external_user_id", schema="coaching"
+    )
+    op.add_column(
+        "conversations", sa.Column("user_id", sa.UUID(), nullable=True), schema="coaching"
+    )
+    ddl.keep_updated_at()
+    op.execute(
+        """
+        UPDATE coaching.conversations c SET user_id = u.id
+        FROM public.users u
+        WHERE u.external_auth_id = c.external_user_id
+        """
+    )
+    op.drop_column("conversations", "external_user_id", schema="coaching")
+    op.create_index(
+        op.f("ix_conversations_user_id"), "conversations", ["user_id"], schema="coaching"
+    )
+    op.create_foreign_key(
+        op.f("fk_conversations_user_id_users"),
+        "conversations",
+        "users",
+        ["user_id"],
+        ["id"],
+        source_schema="coaching",
+        referent_schema="public",
+        ondelete="CASCADE",
+    )
+
+    # -- persona -------------------------------------------------------------------------------
+    op.create_table(
+        "user_persona",
+        sa.Column("persona_id", sa.UUID(), server_default=NEW_UUID, nullable=False),
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("personal_details", postgresql.JSONB(), nullable=True),
+        sa.Column("has_dog", sa.Boolean(), nullable=True),
+        sa.Column("preferences", postgresql.JSONB(), nullable=True),
+        sa.Column("vector_data", pgvector.sqlalchemy.Vector(dim=1536), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["public.users.id"],
+            name=op.f("fk_user_persona_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("persona_id", name=op.f("pk_user_persona")),
+        schema="coaching",
+    )
+    op.create_index("idx_persona_user", "user_persona", ["user_id"], unique=True, schema="coaching")
+    op.create_index(
+        op.f("ix_user_persona_vector_data"),
+        "user_persona",
+        ["vector_data"],
+        schema="coaching",
+        postgresql_using="hnsw",
+        postgresql_ops={"vector_data": "vector_cosine_ops"},
+    )
+    ddl.add_updated_at_trigger("user_persona", schema="coaching")
+
+    # -- engagement analytics -------------------------------------------------------------------
+    op.create_table(
+        "engagement_analytics",
+        sa.Column("analytics_id", sa.UUID(), server_default=NEW_UUID, nullable=False),
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("total_messages", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("avg_response_time", sa.Interval(), nullable=True),
+        sa.Column("session_completion_rate", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("last_activity", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("engagement_score", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["public.users.id"],
+            name=op.f("fk_engagement_analytics_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("analytics_id", name=op.f("pk_engagement_analytics")),
+        schema="coaching",
+    )
+    op.create_index(
+        "idx_analytics_user", "engagement_analytics", ["user_id"], unique=True, schema="coaching"
+    )
+    ddl.add_updated_at_trigger("engagement_analytics", schema="coaching")
+
+    op.execute(MESSAGE_ACTIVITY)
+    op.execute(ENGAGEMENT_ACTIVITY)
+    op.execute(REFRESH_ENGAGEMENT_ANALYTICS)
+    op.execute("SELECT coaching.refresh_engagement_analytics()")
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION coaching.refresh_engagement_analytics(uuid)")
+    op.execute("DROP VIEW coaching.engagement_activity")
+    op.execute("DROP VIEW coaching.message_activity")
+    op.drop_table("engagement_analytics", schema="coaching")
+    op.drop_table("user_persona", schema="coaching")
+
+    # -- conversations get their user id strings back --------------------------------------------
+    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
+    op.add_column(
+        "conversations",
+        sa.Column("external_user_id", sa.String(length=36), nullable=True),
+        schema="coaching",
+    )
+    ddl.keep_updated_at()
+    op.execute(
+        """
+        UPDATE coaching.conversations c
+        SET external_user_id = coalesce(u.external_auth_id, u.id::text)
+        FROM public.users u
+        WHERE u.id = c.user_id
+        """
+    )
+    op.execute(
+        """
+        UPDATE coaching.conversations c SET external_user_id = r.source_value->>'user_id'
+        FROM coaching.migration_rejects r
+        WHERE r.source_table = 'coaching.conversations' AND r.source_id = c.id
+          AND r.target_table = 'public.users'
+        """
+    )
+    op.drop_column("conversations", "user_id", schema="coaching")  # and its foreign key
+    op.alter_column(
+        "conversations", "external_user_id", new_column_name="user_id", schema="coaching"
+    )
+    op.create_index(
+        op.f("ix_conversations_user_id"), "conversations", ["user_id"], schema="coaching"
+    )
+
+    # -- the people this backfill created, and no one else ---------------------------------------
+    op.execute(
+        "DELETE FROM public.users WHERE id IN (SELECT user_id FROM coaching.backfilled_users)"
+    )
+    op.drop_table("migration_rejects", schema="coaching")
+    op.drop_table("backfilled_users", schema="coaching")
+    op.drop_constraint(op.f("uq_users_external_auth_id"), "users", schema="public")
+    op.drop_index("idx_users_email", "users", schema="public")
+    for name in reversed(USER_COLUMNS):
+        op.drop_column("users", name, schema="public")
+
+    op.execute("DROP EXTENSION vector")

@@ -1,0 +1,364 @@
+"""The coaching backfills on the MVP's app-written data: every row moved or rejected, never lost.
+
+Phase 2 turns the MVP's user id strings into people; Phase 3 reads the program out of metadata
+that may hold anything JSON can; Phase 4 copies completed sessions' messages. Each source row is
+accounted for (source = moved + rejected), and a full downgrade gives the MVP's data back exactly.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, Engine
+
+from tests.migrations.data.coaching import conversations, messages, mvp_rows
+from tests.migrations.roundtrip import rows
+from tests.support import Databases, downgrade, upgrade
+
+# For each backfill: its source rows, and the source rows a target row stands for. Goals and
+# takeaways gather several source rows into one row, which also stands for a rejected one of
+# them (a goal defined in two conversations, one of them without a description): for those two,
+# moved means "in a target row and not rejected"; the others are one row per source row.
+GATHERED = {"coaching.smart_goals", "coaching.session_takeaways"}
+ACCOUNTING = {
+    "coaching.smart_goals": (
+        "SELECT id FROM coaching.conversations WHERE metadata->>'goal_type' IS NOT NULL",
+        """SELECT c.id FROM coaching.conversations c JOIN coaching.smart_goals g
+           ON g.goal_id = md5('coaching_goal:' || c.user_id || ':' || coalesce(
+                nullif(btrim(c.metadata->>'goal_id'), ''), c.id::text))::uuid
+           WHERE c.metadata->>'goal_type' IS NOT NULL""",
+    ),
+    "coaching.sessions": (
+        "SELECT id FROM coaching.conversations WHERE metadata->>'week_number' IS NOT NULL",
+        "SELECT conversation_id FROM coaching.sessions",
+    ),
+    "coaching.session_takeaways": (
+        """SELECT id FROM coaching.messages WHERE metadata->>'takeaways' IS NOT NULL
+           OR metadata->>'action_items' IS NOT NULL OR metadata->>'revised_goal' IS NOT NULL""",
+        """SELECT m.id FROM coaching.messages m
+           JOIN coaching.sessions s ON s.conversation_id = m.conversation_id
+           JOIN coaching.session_takeaways t ON t.session_id = s.session_id
+           WHERE m.metadata->>'takeaways' IS NOT NULL OR m.metadata->>'action_items' IS NOT NULL
+              OR m.metadata->>'revised_goal' IS NOT NULL""",
+    ),
+    "coaching.check_ins": (
+        """SELECT id FROM coaching.messages WHERE metadata->>'mood_rating' IS NOT NULL
+           OR metadata->>'goal_progress' IS NOT NULL""",
+        """SELECT m.id FROM coaching.messages m JOIN coaching.check_ins c
+           ON c.checkin_id = md5('coaching_check_in:' || m.id)::uuid""",
+    ),
+}
+
+
+def ids(connection: Connection, sql: str, **params) -> set[uuid.UUID]:
+    return set(connection.scalars(sa.text(sql), params))
+
+
+def assert_every_source_row_is_moved_or_rejected(connection: Connection) -> None:
+    for target, (source_sql, moved_sql) in ACCOUNTING.items():
+        source, moved = ids(connection, source_sql), ids(connection, moved_sql)
+        rejected = ids(
+            connection,
+            "SELECT source_id FROM coaching.migration_rejects WHERE target_table = :target",
+            target=target,
+        )
+        if target in GATHERED:
+            moved -= rejected
+        assert not moved & rejected, f"{target}: moved and rejected"
+        assert source == moved | rejected, f"{target}: {len(source - moved - rejected)} lost"
+
+
+def at(minutes: int) -> datetime:
+    return datetime(2024, 10, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+
+
+def load_mvp(
+    connection: Connection, chats: list[tuple[str | None, dict | None, list[dict | None]]]
+) -> None:
+    """Conversations (user id string, metadata, one metadata per message) in the MVP's tables."""
+    conversation_rows, message_rows = [], []
+    for n, (user_id, metadata, message_metadata) in enumerate(chats):
+        conversation_id = uuid.uuid4()
+        conversation_rows.append(
+            {
+                "id": conversation_id,
+                "user_id": user_id,
+                "title": None,
+                "message_count": 0,
+                "metadata": metadata,
+                "created_at": at(n),
+                "updated_at": at(n),
+            }
+        )
+        message_rows += [
+            {
+                "id": uuid.uuid4(),
+                "conversation_id": conversation_id,
+                "role": ("user", "assistant")[position % 2],
+                "content": f"message {position}",
+                "metadata": extra,
+                "created_at": at(n),
+                "updated_at": at(n),
+            }
+            for position, extra in enumerate(message_metadata)
+        ]
+    connection.execute(conversations.insert(), conversation_rows)
+    if message_rows:
+        connection.execute(messages.insert(), message_rows)
+
+
+# -- Phase 3: what becomes of each kind of app-written value ---------------------------------
+
+WEEK_NUMBERS = [
+    (1, 1),
+    ("2", 2),
+    (" 3 ", 3),
+    (2.0, 2),
+    ("4.0", 4),
+    ("+5", 5),
+    (2147483647, 2147483647),
+    (2147483648, "week_number is outside 1..2147483647"),
+    (1e30, "week_number is outside 1..2147483647"),
+    ("99999999999999999999999", "week_number is outside 1..2147483647"),
+    (0, "week_number is outside 1..2147483647"),
+    ("-1", "week_number is outside 1..2147483647"),
+    ("2.5", "week_number is not a whole number"),
+    (2.5, "week_number is not a whole number"),
+    ("two", "week_number is not a number"),
+    ("", "week_number is not a number"),
+    ("1e3", "week_number is not a number"),
+    (True, "week_number is not a number"),
+    ([1], "week_number is not a number"),
+    ({"week": 1}, "week_number is not a number"),
+]
+
+MOOD_RATINGS = [
+    (7, 7),
+    ("8", 8),
+    (10.0, 10),
+    (0, "mood_rating is outside 1..10"),
+    (11, "mood_rating is outside 1..10"),
+    ("ten", "mood_rating is not a number"),
+    (6.5, "mood_rating is not a whole number"),
+]
+
+
+@pytest.fixture(scope="module")
+def messy_program(databases: Databases) -> Iterator[Engine]:
+    """One person per case: a conversation with that week_number and a message with that mood."""
+    with databases.at("coaching_phase1") as engine:
+        chats = [
+            (f"week-{n}", {"week_number": value}, []) for n, (value, _) in enumerate(WEEK_NUMBERS)
+        ]
+        chats += [
+            (f"mood-{n}", {"week_number": 1}, [{"mood_rating": value}])
+            for n, (value, _) in enumerate(MOOD_RATINGS)
+        ]
+        chats += [
+            ("no-week", {"session_type": "check_in"}, []),
+            ("null-week", {"week_number": None}, []),
+        ]
+        with engine.begin() as connection:
+            load_mvp(connection, chats)
+        upgrade(engine, "coaching_phase3")
+        yield engine
+
+
+def outcome(connection: Connection, user: str, target: str, value_sql: str):
+    """What the backfill made of this person's value: the migrated value or the reject reason."""
+    return connection.scalar(
+        sa.text(
+            f"""
+            SELECT coalesce(
+                (SELECT ({value_sql})::text FROM {target} t WHERE t.user_id = u.id),
+                (SELECT r.reason FROM coaching.migration_rejects r
+                 JOIN coaching.conversations c ON c.user_id = u.id
+                 LEFT JOIN coaching.messages m ON m.conversation_id = c.id
+                 WHERE r.target_table = :target AND r.source_id IN (c.id, m.id)))
+            FROM public.users u WHERE u.external_auth_id = :user
+            """
+        ),
+        {"user": user, "target": target},
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "value", "expected"), [(n, *case) for n, case in enumerate(WEEK_NUMBERS)]
+)
+def test_week_number_becomes_a_session_or_a_reject(messy_program, n, value, expected):
+    with messy_program.connect() as connection:
+        assert outcome(connection, f"week-{n}", "coaching.sessions", "t.week_number") == str(
+            expected
+        )
+
+
+@pytest.mark.parametrize(
+    ("n", "value", "expected"), [(n, *case) for n, case in enumerate(MOOD_RATINGS)]
+)
+def test_mood_rating_becomes_a_check_in_or_a_reject(messy_program, n, value, expected):
+    with messy_program.connect() as connection:
+        assert outcome(connection, f"mood-{n}", "coaching.check_ins", "t.mood_rating") == str(
+            expected
+        )
+
+
+@pytest.mark.parametrize("user", ["no-week", "null-week"])
+def test_a_conversation_without_a_week_number_is_no_session_and_no_reject(messy_program, user):
+    with messy_program.connect() as connection:
+        assert outcome(connection, user, "coaching.sessions", "t.week_number") is None
+
+
+def test_messy_program_rows_are_all_accounted_for(messy_program):
+    with messy_program.connect() as connection:
+        assert_every_source_row_is_moved_or_rejected(connection)
+
+
+# -- any JSON the app could have written ----------------------------------------------------------
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["1", "2", "2.0", " 3 ", "1e3", "-1", "0", "10", "abc", "", "4.5", "+7"]),
+    # PostgreSQL's jsonb cannot hold \u0000, so the app never stored it.
+    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=60),
+)
+json_values = st.one_of(json_scalars, st.lists(json_scalars, max_size=3))
+absent = st.sampled_from([None, JSONB.NULL])  # SQL NULL, JSON null
+conversation_metadata = st.one_of(
+    absent,
+    json_values,  # not even an object
+    st.fixed_dictionaries(
+        {},
+        optional={
+            key: json_values
+            for key in ("week_number", "goal_type", "goal_description", "goal_id", "session_type")
+        }
+        | {"program_status": st.sampled_from(["active", "completed"])},
+    ),
+)
+message_metadata = st.one_of(
+    absent,
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            key: json_values
+            for key in ("mood_rating", "goal_progress", "takeaways", "action_items", "revised_goal")
+        },
+    ),
+)
+chats = st.lists(
+    st.tuples(
+        st.sampled_from([None, "", "  ", "fb_a", "fb_b", "fb_c"]),
+        conversation_metadata,
+        st.lists(message_metadata, max_size=4),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chats=chats)
+def test_any_app_written_metadata_is_moved_or_rejected_never_lost(databases: Databases, chats):
+    with databases.at("coaching_phase1") as engine:
+        with engine.begin() as connection:
+            load_mvp(connection, chats)
+            owned = connection.scalar(
+                sa.text("SELECT count(*) FROM coaching.conversations WHERE user_id IS NOT NULL")
+            )
+        upgrade(engine, "coaching_phase4")
+        with engine.connect() as connection:
+            linked = connection.scalar(
+                sa.text("SELECT count(*) FROM coaching.conversations WHERE user_id IS NOT NULL")
+            )
+            blank = connection.scalar(
+                sa.text(
+                    "SELECT count(*) FROM coaching.migration_rejects "
+                    "WHERE target_table = 'public.users'"
+                )
+            )
+            assert owned == linked + blank
+            assert_every_source_row_is_moved_or_rejected(connection)
+            assert_program_order_holds(connection)
+            assert_completed_sessions_have_their_transcripts(connection)
+
+
+def assert_program_order_holds(connection: Connection) -> None:
+    violations = connection.scalar(
+        sa.text(
+            """
+            SELECT count(*) FROM coaching.sessions later
+            JOIN coaching.sessions earlier ON earlier.user_id = later.user_id
+             AND (earlier.week_number, earlier.session_number)
+               < (later.week_number, later.session_number)
+            WHERE later.status IN ('in_progress', 'completed') AND earlier.status <> 'completed'
+            """
+        )
+    )
+    assert violations == 0
+
+
+def assert_completed_sessions_have_their_transcripts(connection: Connection) -> None:
+    expected, copied = connection.execute(
+        sa.text(
+            """
+            SELECT (SELECT count(*) FROM coaching.messages m
+                    JOIN coaching.sessions s ON s.conversation_id = m.conversation_id
+                    WHERE s.status = 'completed'),
+                   (SELECT count(*) FROM coaching.transcripts)
+            """
+        )
+    ).one()
+    assert copied == expected
+
+
+# -- Phase 2: people, and the MVP's data after a full round trip ------------------------------
+
+
+def test_full_downgrade_gives_the_mvp_data_back_exactly(databases: Databases):
+    with databases.at("coaching_phase1") as engine:
+        conversation_rows, message_rows = mvp_rows()
+        with engine.begin() as connection:
+            connection.execute(conversations.insert(), conversation_rows)
+            connection.execute(messages.insert(), message_rows)
+            connection.execute(
+                sa.text("INSERT INTO public.users (username, role) VALUES ('dr.lee', 'therapist')")
+            )
+        before = rows(engine)
+
+        upgrade(engine, "head")
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM coaching.transcripts")) > 0
+        downgrade(engine, "coaching_phase1")
+
+        after = rows(engine)
+        for table in ("coaching.conversations", "coaching.messages", "public.users"):
+            assert after[table] == before[table], table
+
+
+def test_people_of_other_contexts_are_never_touched(databases: Databases):
+    with databases.at("coaching_phase1") as engine:
+        with engine.begin() as connection:
+            other = connection.scalar(
+                sa.text("INSERT INTO public.users (username) VALUES ('chat-user') RETURNING id")
+            )
+            load_mvp(connection, [("fb_x", None, [None]), ("fb_x", None, []), ("fb_y", None, [])])
+        upgrade(engine, "coaching_phase2")
+        with engine.connect() as connection:
+            created = connection.scalars(
+                sa.text("SELECT user_id FROM coaching.backfilled_users")
+            ).all()
+            assert len(created) == 2 and other not in created
+            assert connection.scalar(sa.text("SELECT count(*) FROM public.users")) == 3
+        downgrade(engine, "coaching_phase1")
+        with engine.connect() as connection:
+            people = connection.scalars(sa.text("SELECT id FROM public.users")).all()
+            assert people == [other]
