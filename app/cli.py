@@ -5,6 +5,7 @@ Bad input ends with one line saying what was wrong and a non-zero exit; password
 """
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, db
+from app import backup, db, privacy
 from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
@@ -32,7 +33,7 @@ from app.history import History
 from app.queries import clinic
 from app.settings import PROJECT_ROOT, Settings
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # long lines stay whole, for copying
 errors = Console(stderr=True, highlight=False)
 
 
@@ -255,6 +256,49 @@ def purge_transcripts(
                     on_batch=lambda count: progress.advance(task, count),
                 )
     console.print(f"Removed {removed} transcripts older than {older_than}.")
+
+
+@app.command("export-user")
+def export_user(
+    person: Annotated[str, typer.Argument(help="Id, email, username, Discord id or auth id.")],
+    output: Annotated[
+        Path | None, typer.Option(help="Write the JSON here instead of standard output.")
+    ] = None,
+) -> None:
+    """Every row of one person, in every context, as JSON (a data-subject access request)."""
+    with connected() as engine, Session(engine) as session:
+        found = privacy.find_person(session, person)
+        document = json.dumps(privacy.export(session, found), indent=2, sort_keys=True)
+    if output is None:
+        print(document)
+    else:
+        output.write_text(document + "\n")
+        errors.print(f"wrote {output}")
+
+
+@app.command("erase-user")
+def erase_user(
+    person: Annotated[str, typer.Argument(help="Id, email, username, Discord id or auth id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove one person and all their rows everywhere, then prove nothing of theirs is left."""
+    with connected() as engine, Session(engine) as session:
+        found = privacy.find_person(session, person)
+        if not yes:
+            typer.confirm(f"Erase person {found.id} and every row of theirs?", abort=True)
+        erasure = privacy.erase(session, found)
+        if erasure.traces:
+            session.rollback()
+            listed = ", ".join(f"{column} ({count})" for column, count in erasure.traces.items())
+            raise TherapyDbError(
+                f"nothing was erased: person {found.id} would still be found in {listed}"
+            )
+        session.commit()
+    table = Table("table", "rows deleted")
+    for name, count in erasure.deleted.items():
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(f"Erased person {found.id}: no row of any table carries them any more.")
 
 
 AGE = re.compile(r"(\d+)([hdw])")
