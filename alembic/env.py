@@ -16,6 +16,7 @@ from alembic import context
 from alembic.util import CommandError
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from app import db
 from app.comparison import ComparisonScope
@@ -107,6 +108,14 @@ def _run(connection: Connection) -> None:
             context.run_migrations()
 
 
+def database_refusal(error: DBAPIError) -> str:
+    """PostgreSQL's own words for why a statement failed, with its hint: one line."""
+    diagnostics = getattr(error.orig, "diag", None)
+    message = getattr(diagnostics, "message_primary", None) or str(error.orig).splitlines()[0]
+    hint = getattr(diagnostics, "message_hint", None)
+    return message + (f" (hint: {hint})" if hint else "")
+
+
 try:
     if context.is_offline_mode():
         run_migrations_offline()
@@ -114,3 +123,8 @@ try:
         run_migrations_online()
 except TherapyDbError as error:
     raise CommandError(str(error)) from None
+except DBAPIError as error:
+    # The revision that was running (alembic logged it) rolled back; those before it stay applied.
+    raise CommandError(
+        f"the migration stopped and rolled back: {database_refusal(error)}"
+    ) from None

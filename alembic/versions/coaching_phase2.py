@@ -19,8 +19,11 @@ Seed 002's Phase 2, doing what the document means (DESIGN section 6):
   stays anonymous; one whose user id is blank (the string holds only spaces: no auth provider
   gives that id) stays anonymous too, and `coaching.migration_rejects` keeps the string and why.
 - `user_persona` (one per person) holds the profile embedding, `vector(1536)` with an HNSW cosine
-  index for similarity search; the `vector` extension is created here. The MVP has nothing to
-  build personas from, so none are backfilled.
+  index for similarity search. The `vector` extension is created here unless it is already
+  installed: pgvector is not a trusted extension, so where migrations run as a non-superuser a DBA
+  installs it beforehand. The extension is commented when this revision creates it, and its
+  downgrade drops it only then. The MVP has nothing to build personas from, so none are
+  backfilled.
 - `engagement_analytics` (one per person) is computed by the database: the views
   `coaching.message_activity` and `coaching.engagement_activity` define each metric once,
   `coaching.refresh_engagement_analytics(user)` writes them (for one person, or everyone when
@@ -137,9 +140,23 @@ $$
 """
 
 
+VECTOR_MARK = "installed by therapy-db revision coaching_phase2, which removes it on downgrade"
+
+
 def upgrade() -> None:
-    # Plain CREATE: an extension someone else installed is not this history's to drop later.
-    op.execute("CREATE EXTENSION vector")
+    # Installed by a DBA already (the way for a non-superuser owner)? Then it is not ours to drop.
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'vector') THEN
+                CREATE EXTENSION vector;
+                COMMENT ON EXTENSION vector IS '{VECTOR_MARK}';
+            END IF;
+        END
+        $$
+        """
+    )
 
     # -- people ------------------------------------------------------------------------------
     for name, type_ in USER_COLUMNS.items():
@@ -344,4 +361,15 @@ def downgrade() -> None:
     for name in reversed(USER_COLUMNS):
         op.drop_column("users", name, schema="public")
 
-    op.execute("DROP EXTENSION vector")
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+            IF obj_description((SELECT oid FROM pg_extension WHERE extname = 'vector'),
+                               'pg_extension') = '{VECTOR_MARK}' THEN
+                DROP EXTENSION vector;
+            END IF;
+        END
+        $$
+        """
+    )

@@ -146,3 +146,16 @@ def assert_failed_clearly(result, message: str) -> None:
     assert "Traceback" not in result.stderr
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAILED:")]
     assert len(failures) == 1 and message in failures[0], result.stdout + result.stderr
+
+
+def test_a_statement_the_database_refuses_is_one_clear_line(empty_engine: Engine):
+    """A database that already has a schema of one of ours belongs to someone else: refused."""
+    with empty_engine.begin() as connection:
+        connection.execute(sa.text("CREATE SCHEMA therapy"))
+    url = database_url(empty_engine.url.database).render_as_string(hide_password=False)
+    result = run_alembic("-x", f"url={url}", "upgrade", "head")
+    assert_failed_clearly(
+        result, 'the migration stopped and rolled back: schema "therapy" already exists'
+    )
+    with empty_engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT to_regclass('public.users')")) is None
