@@ -115,8 +115,10 @@ def test_migrate_backs_up_first_and_the_printed_commands_restore_it(databases, t
 
 
 def test_rollback_goes_back_to_the_previous_documented_phase(engine):
-    phases = History().documented()
-    for expected in reversed(phases[-3:-1]):
+    history = History()
+    for _ in range(2):
+        expected = history.previous_phase(revision(engine))
+        assert expected in history.documented()
         result = therapy_db(engine, "migrate", "--rollback", "--no-backup")
         assert result.exit_code == 0, result.output
         assert revision(engine) == expected
