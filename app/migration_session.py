@@ -7,6 +7,12 @@ autocommit); a crashed run releases it when its connection closes.
 
 lock_timeout keeps DDL from queueing behind long application transactions (and so from stalling
 all traffic queued behind the DDL); statement_timeout bounds a runaway statement.
+
+A run is named in pg_stat_activity (application_name), so operators (and tests) can see it. A
+run whose client dies (killed, its machine gone) must not keep its statement running until it
+ends, holding that statement's locks and the migration lock: with client_connection_check_interval
+the server looks every second whether the client is still there, even during a long statement,
+and ends the session, rolling the revision back, when it is not.
 """
 
 from collections.abc import Iterator
@@ -22,7 +28,26 @@ from app.settings import Settings
 # The bytes of "therapdb" as a bigint: one lock for this package's history in a database.
 MIGRATION_LOCK_KEY = int.from_bytes(b"therapdb", "big")
 
-_TIMEOUTS = ("lock_timeout", "statement_timeout")
+APPLICATION_NAME = "therapy-db migration"
+
+# The settings a migration session changes, given back to a caller's connection afterwards.
+_SETTINGS = (
+    "lock_timeout",
+    "statement_timeout",
+    "application_name",
+    "client_connection_check_interval",
+)
+
+# PostgreSQL accepts a non-zero interval only where it can check a client's socket (Linux);
+# elsewhere the setting stays 0 and a dead client is noticed when its statement ends.
+CHECK_CLIENT = """
+DO $$
+BEGIN
+    PERFORM set_config('client_connection_check_interval', '1s', false);
+EXCEPTION WHEN invalid_parameter_value THEN
+    NULL;
+END
+$$"""
 
 
 class MigrationLockTimeoutError(TherapyDbError):
@@ -32,6 +57,8 @@ class MigrationLockTimeoutError(TherapyDbError):
 def session_statements(settings: Settings) -> list[str]:
     """The statements that open a migration session, as SQL (offline scripts start with them)."""
     return [
+        f"SET application_name = '{APPLICATION_NAME}'",
+        CHECK_CLIENT,
         f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})",
         f"SET lock_timeout = '{settings.migration_lock_timeout}'",
         f"SET statement_timeout = '{settings.migration_statement_timeout}'",
@@ -43,6 +70,8 @@ def closing_statements() -> list[str]:
         f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})",
         "RESET lock_timeout",
         "RESET statement_timeout",
+        "RESET client_connection_check_interval",
+        "RESET application_name",
     ]
 
 
@@ -55,9 +84,15 @@ def migration_session(connection: Connection, settings: Settings) -> Iterator[No
     owns_transaction = not connection.in_transaction()
     previous = {
         name: connection.scalar(sa.text("SELECT current_setting(:name)"), {"name": name})
-        for name in _TIMEOUTS
+        for name in _SETTINGS
     }
-    _set(connection, lock_timeout=settings.migration_lock_wait, statement_timeout="0")
+    _set(
+        connection,
+        application_name=APPLICATION_NAME,
+        lock_timeout=settings.migration_lock_wait,
+        statement_timeout="0",
+    )
+    connection.execute(sa.text(CHECK_CLIENT))  # also while it waits for the lock
     try:
         connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     except OperationalError as error:

@@ -110,9 +110,13 @@ def test_migration_session_holds_lock_and_timeouts_then_restores_them(empty_engi
         with migration_session(connection, settings):
             assert connection.scalar(sa.text("SHOW lock_timeout")) == "3s"
             assert connection.scalar(sa.text("SHOW statement_timeout")) == "7min"
+            assert connection.scalar(sa.text("SHOW client_connection_check_interval")) == "1s"
+            assert connection.scalar(sa.text("SHOW application_name")) == "therapy-db migration"
             assert not try_migration_lock(other)
         assert connection.scalar(sa.text("SHOW lock_timeout")) == "0"
         assert connection.scalar(sa.text("SHOW statement_timeout")) == "0"
+        assert connection.scalar(sa.text("SHOW client_connection_check_interval")) == "0"
+        assert connection.scalar(sa.text("SHOW application_name")) == ""
         assert try_migration_lock(other)
 
 
