@@ -258,13 +258,37 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION therapy.refuse_conversation_log_writes()")
     op.drop_table_comment("conversation_logs", schema="therapy")
     # Ids follow the highest in the log, not its sequence: legacy rows loaded with their ids
-    # (a restore, a copy) may have left the sequence behind them.
+    # (a restore, a copy) may have left the sequence behind them. Where bigint has no room left
+    # above the highest id (a log loaded with ids up to its limit), free ids below it are used.
     op.execute(
         """
+        WITH top AS (  -- the free ids above the highest one (from 1 in an empty log)
+            SELECT coalesce(max(id), 0)::numeric + 1 AS first,
+                   9223372036854775807 - coalesce(max(id), 0)::numeric AS length
+            FROM therapy.conversation_logs
+        ),
+        runs AS (  -- runs of free ids, and how many ids come before each: the ids above the
+                   -- highest, then (only where those are too few) the gaps below it
+            SELECT * FROM (
+                SELECT first, length, sum(length) OVER (ORDER BY rank, first) - length AS before
+                FROM (
+                    SELECT first, length, 0 AS rank FROM top
+                    UNION ALL
+                    SELECT id + 1, lead(id) OVER (ORDER BY id) - id - 1, 1
+                    FROM (SELECT id::numeric FROM therapy.conversation_logs
+                          UNION ALL VALUES (-9223372036854775809)) used
+                    WHERE (SELECT length FROM top) < (SELECT count(*) FROM therapy.messages)
+                ) run
+                WHERE length > 0) placed
+            WHERE before < (SELECT count(*) FROM therapy.messages)
+        ),
+        folded AS (
+            SELECT m.*, row_number() OVER (ORDER BY m.created_at, m.message_id) - 1 AS n
+            FROM therapy.messages m
+        )
         INSERT INTO therapy.conversation_logs
             (id, session_id, role, message_type, message, extras, created_at)
-        SELECT (SELECT coalesce(max(id), 0) FROM therapy.conversation_logs)
-                   + row_number() OVER (ORDER BY m.created_at, m.message_id),
+        SELECT (r.first + m.n - r.before)::bigint,
                m.session_id::text, m.role, m.message_type, m.content_redacted,
                jsonb_build_object(
                    'metadata', m.metadata,
@@ -274,8 +298,9 @@ def downgrade() -> None:
                        'user_id', s.user_id, 'session_name', s.session_name,
                        'status', s.status, 'created_at', s.created_at, 'ended_at', s.ended_at)),
                m.created_at
-        FROM therapy.messages m
+        FROM folded m
         JOIN therapy.therapy_sessions s USING (session_id)
+        JOIN runs r ON m.n >= r.before AND m.n < r.before + r.length
         """
     )
     op.execute(
