@@ -79,7 +79,9 @@ USER_COLUMNS = {
 
 # Each metric is defined once, in these views; the refresh function writes what they say. Reply
 # time is how long the person takes to answer the coach: from an assistant message to the next
-# user message of the same conversation. The session completion rate arrives with Phase 3's
+# user message of the same conversation. It is averaged in seconds (numeric), which no pair of
+# timestamps overflows (an interval holds less than timestamptz's range), and a message dated at
+# +-infinity has no reply time. The session completion rate arrives with Phase 3's
 # sessions, which redefines `engagement_activity` (its downgrade restores this one).
 MESSAGE_ACTIVITY = """
 CREATE VIEW coaching.message_activity AS
@@ -92,14 +94,22 @@ WITH timeline AS (
     LEFT JOIN coaching.messages m ON m.conversation_id = c.id
     WHERE c.user_id IS NOT NULL
     WINDOW turns AS (PARTITION BY c.user_id, c.id ORDER BY m.created_at, m.id)
+),
+activity AS (
+    SELECT user_id,
+           count(message_id)::integer AS total_messages,
+           avg(extract(epoch FROM created_at) - extract(epoch FROM previous_at))
+               FILTER (WHERE role = 'user' AND previous_role = 'assistant'
+                       AND isfinite(created_at) AND isfinite(previous_at)) AS reply_seconds,
+           greatest(max(created_at), max(conversation_updated_at)) AS last_activity
+    FROM timeline
+    GROUP BY user_id
 )
-SELECT user_id,
-       count(message_id)::integer AS total_messages,
-       avg(created_at - previous_at)
-           FILTER (WHERE role = 'user' AND previous_role = 'assistant') AS avg_response_time,
-       greatest(max(created_at), max(conversation_updated_at)) AS last_activity
-FROM timeline
-GROUP BY user_id
+SELECT user_id, total_messages,
+       make_interval(days => floor(reply_seconds / 86400)::integer,
+                     secs => (reply_seconds % 86400)::double precision) AS avg_response_time,
+       last_activity
+FROM activity
 """
 
 ENGAGEMENT_ACTIVITY = """
