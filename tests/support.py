@@ -111,9 +111,15 @@ class Databases:
 
     @contextmanager
     def at(self, revision: str = "head") -> Iterator[Engine]:
-        template = self.template(revision)
+        with self.copy(self.template(revision)) as engine:
+            yield engine
+
+    @contextmanager
+    def copy(self, database: str) -> Iterator[Engine]:
+        """A fresh copy of `database`, dropped afterwards; nobody may be connected to the original
+        meanwhile (engines of this class hold no connection between uses)."""
         name = f"test_{next(self._names)}"
-        with self._janitor(dbname=name, template_dbname=template):
+        with self._janitor(dbname=name, template_dbname=database):
             engine = sa.create_engine(database_url(name), poolclass=sa.NullPool)
             try:
                 yield engine
