@@ -1,9 +1,10 @@
 """Fixtures: one throwaway embedded server per session, databases cloned per test.
 
 The server's data directory lives on tmpfs when /dev/shm is writable, with durability off: creating
-a database there is about ten times faster. Template databases are migrated once per session
-(pytest-postgresql's janitor, as its noproc fixtures do) and every test that asks for a database
-gets a fresh clone of one: `engine` (head), `empty_engine` (nothing), or `databases.at(revision)`.
+a database there is about ten times faster (`make soak` keeps it on disk: its copies of bulk data
+take gigabytes). Template databases are migrated once per session (pytest-postgresql's janitor,
+as its noproc fixtures do) and every test that asks for a database gets a fresh clone of one:
+`engine` (head), `empty_engine` (nothing), or `databases.at(revision)`.
 """
 
 import os
@@ -21,13 +22,15 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import embedded  # noqa: E402
+from tests.scale import SOAK  # noqa: E402
 from tests.support import ROOT, Databases  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[embedded.EmbeddedServer]:
     shm = Path("/dev/shm")
-    parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path_factory.getbasetemp()
+    in_memory = shm.is_dir() and os.access(shm, os.W_OK) and not SOAK  # soak data takes GBs
+    parent = shm if in_memory else tmp_path_factory.getbasetemp()
     workdir = Path(tempfile.mkdtemp(prefix="therapy-db-tests-", dir=parent))
     server = embedded.start(workdir / "pgdata", delete_on_release=True)
     previous_pghost = os.environ.get("PGHOST")
@@ -81,3 +84,12 @@ def alembic_engine(empty_engine: Engine) -> Engine:
 @pytest.fixture
 def alembic_config() -> dict:
     return {"file": str(ROOT / "alembic.ini")}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests import figures
+
+    if figures.lines():
+        terminalreporter.write_sep("-", "safety figures")
+        for line in figures.lines():
+            terminalreporter.write_line(line)

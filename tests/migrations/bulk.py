@@ -1,0 +1,83 @@
+"""Data in bulk for the revisions that move it, loaded with set-based SQL: enough rows that each
+data statement of a revision runs long enough to be caught in the middle (tests/scale.py sizes).
+
+The coaching and clinic rows are the benchmarks' own (scripts/bench_*.py): MVP conversations with
+messy metadata, legacy audit rows over the thirteen legacy months, API requests of the last two
+years (most of which the legacy audit log cannot hold).
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from scripts.bench_clinic import AUDIT_ROWS, LEGACY_AUDIT_ROWS, STAFF
+from scripts.bench_coaching import MVP_CONVERSATIONS, MVP_MESSAGES, run_sql
+from tests.scale import size
+from tests.support import downgrade, upgrade
+
+CONVERSATIONS = size(ci=3_000, soak=100_000)  # four messages each
+AUDIT = size(ci=15_000, soak=500_000)  # legacy rows; half as many API requests
+THERAPY_SESSIONS = size(ci=1_500, soak=50_000)  # eight messages each
+
+# Legacy log rows loaded with their ids, as a restore would; then 3NF sessions and messages.
+THERAPY_LOGS = """
+INSERT INTO therapy.conversation_logs (id, session_id, role, message_type, message, extras,
+                                       created_at)
+SELECT n * 3, 'web-chat-' || n / 10, (ARRAY['user', 'assistant'])[1 + n % 2], 'chat',
+       'Logged message ' || n, jsonb_build_object('n', n),
+       timestamptz '2024-06-01 00:00:00+00' + n * interval '1 minute'
+FROM generate_series(1, :logs) n
+"""
+THERAPY_SESSIONS_SQL = """
+INSERT INTO therapy.therapy_sessions (session_id, user_id, session_name, status, created_at,
+                                      updated_at, ended_at)
+SELECT md5('bulk-session:' || n)::uuid, NULL, 'Session ' || n, 'ended', started, started,
+       started + interval '40 minutes'
+FROM generate_series(1, :sessions) n
+CROSS JOIN LATERAL (SELECT timestamptz '2025-01-01Z' + n * interval '1 hour' AS started) s
+"""
+THERAPY_MESSAGES = """
+INSERT INTO therapy.messages (session_id, role, message_type, content, content_redacted, metadata,
+                              created_at)
+SELECT s.session_id, (ARRAY['user', 'assistant'])[1 + p % 2], 'voice',
+       'I told Dr. Lee about my sister, message ' || p,
+       'I told [REDACTED] about [REDACTED], message ' || p,
+       jsonb_build_object('duration_ms', p * 700, 'voice', 'alloy'),
+       s.created_at + p * interval '30 seconds'
+FROM therapy.therapy_sessions s CROSS JOIN generate_series(1, 8) p
+"""
+
+
+def analyze(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+
+
+def therapy_logs(engine: Engine) -> None:
+    """At therapy_legacy: the old app's log."""
+    run_sql(engine, THERAPY_LOGS, logs=THERAPY_SESSIONS)
+
+
+def therapy_3nf_rows(engine: Engine) -> None:
+    """At therapy_3nf: sessions and their messages, which its downgrade folds into the log."""
+    run_sql(engine, THERAPY_SESSIONS_SQL, sessions=THERAPY_SESSIONS)
+    run_sql(engine, THERAPY_MESSAGES)
+    analyze(engine)
+
+
+def coaching_mvp(engine: Engine) -> None:
+    """At coaching_phase1: the MVP's conversations and messages."""
+    run_sql(engine, MVP_CONVERSATIONS, conversations=CONVERSATIONS, people=CONVERSATIONS // 5)
+    run_sql(engine, MVP_MESSAGES)
+    analyze(engine)
+
+
+def clinic_with_overflow(engine: Engine) -> None:
+    """At clinic_legacy: legacy audit rows, and the API requests a clinic_integration downgrade
+    kept in auth.audit_log_overflow (its next upgrade moves them back)."""
+    with engine.begin() as connection:
+        user = connection.scalar(sa.text(STAFF))
+    run_sql(engine, LEGACY_AUDIT_ROWS, rows=AUDIT)
+    upgrade(engine, "clinic_integration")
+    run_sql(engine, AUDIT_ROWS.format(table="auth.audit_log"), rows=AUDIT // 2, user=user)
+    downgrade(engine, "clinic_legacy")
+    analyze(engine)

@@ -1,0 +1,316 @@
+"""A migration killed with SIGKILL in the middle of its work leaves the database exactly at the
+previous revision, releases the migration lock, and a re-run gives what an uninterrupted run gives.
+
+For each revision that moves or transforms data, in both directions, the run is killed at several
+points (tests/migrations/kill.py): inside its data statements, and at statements made to wait for
+a lock the test holds, so that everything before them has run. After each kill:
+- every row of every table (`roundtrip.rows`), the catalog (`roundtrip.catalog`) and
+  alembic_version are exactly as before the run: no partial rows, no half-built objects;
+- sequences are never behind where they were (PostgreSQL does not roll a sequence back: a
+  `setval` or `nextval` of the killed transaction may stay, which only skips ids);
+- the migration lock is free (checked in kill.py), so the next run does not wait;
+- the re-run succeeds, and its rows and catalog are those of an uninterrupted run of the same
+  revision on the same data (minus the columns the round-trip harness registers as volatile).
+
+chat_discord and platform_roles are not here: they move no row (columns with constant defaults,
+renames, grants). memory_normalized joins when it lands on main.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import tests.migrations.data  # noqa: F401  (registers the volatile columns of each revision)
+from tests import figures
+from tests.migrations import bulk
+from tests.migrations.kill import Kill, KillPoint, kill_migration
+from tests.migrations.roundtrip import (
+    REGISTRY,
+    assert_same_catalog,
+    catalog,
+    rows,
+)
+from tests.scale import SOAK
+from tests.support import Databases, downgrade, upgrade
+
+SEQUENCES = """
+SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 0)
+FROM pg_sequences WHERE schemaname <> 'pg_catalog'
+"""
+
+# A statement is killed as soon as it is seen running, and (soak) again further into it.
+DELAYS = (0.0, 0.2, 0.5) if SOAK else (0.0,)
+
+
+def busy(*statements: str) -> list[KillPoint]:
+    return [KillPoint(statement, after=delay) for statement in statements for delay in DELAYS]
+
+
+def soak_only(points: list[KillPoint]) -> list[KillPoint]:
+    return points if SOAK else []
+
+
+@dataclass(frozen=True)
+class Case:
+    """A revision, the data it meets, and where its runs are killed."""
+
+    revision: str
+    previous: str
+    load_at: str  # the revision `load_before` expects; the database is then upgraded to previous
+    load_before: Callable[[Engine], None]
+    upgrade_points: list[KillPoint]
+    downgrade_points: list[KillPoint]
+    load_after: Callable[[Engine], None] | None = None  # new-shape rows, after the upgrade
+
+    def __str__(self) -> str:
+        return self.revision
+
+
+CASES = [
+    Case(
+        "therapy_3nf",
+        "therapy_legacy",
+        "therapy_legacy",
+        bulk.therapy_logs,
+        upgrade_points=[
+            # Its 3NF tables reference users: the read-only trigger on the log is in place.
+            KillPoint(
+                "CREATE TABLE therapy.therapy_sessions",
+                blocked_by="LOCK TABLE public.users IN ROW EXCLUSIVE MODE",
+            ),
+        ],
+        downgrade_points=[
+            *busy("WITH top AS ("),  # the messages folded into the log
+            # The messages are folded back and the log's sequence moved past them.
+            KillPoint(
+                "DROP TABLE therapy.messages",
+                blocked_by="LOCK TABLE therapy.messages IN ACCESS SHARE MODE",
+            ),
+        ],
+        load_after=bulk.therapy_3nf_rows,
+    ),
+    Case(
+        "coaching_phase2",
+        "coaching_phase1",
+        "coaching_phase1",
+        bulk.coaching_mvp,
+        upgrade_points=[
+            *busy("WITH created AS ( INSERT INTO public.users"),
+            *soak_only(busy("UPDATE coaching.conversations c SET user_id = u.id")),
+            # Its first look at the messages: people created, conversations linked.
+            KillPoint(
+                "CREATE VIEW coaching.message_activity",
+                blocked_by="LOCK TABLE coaching.messages IN ACCESS EXCLUSIVE MODE",
+            ),
+            *soak_only(busy("SELECT coaching.refresh_engagement_analytics()")),  # the last one
+        ],
+        downgrade_points=[
+            *soak_only(busy("UPDATE coaching.conversations c SET external_user_id")),
+            # Conversations have their user id strings back; the people are not deleted yet.
+            KillPoint(
+                "DELETE FROM public.users WHERE id IN",
+                blocked_by="LOCK TABLE coaching.backfilled_users IN ACCESS EXCLUSIVE MODE",
+            ),
+        ],
+    ),
+    Case(
+        "coaching_phase3",
+        "coaching_phase2",
+        "coaching_phase1",
+        bulk.coaching_mvp,
+        upgrade_points=[
+            *soak_only(busy("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.metadata")),
+            *busy("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.updated_at"),
+            *soak_only(busy("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id")),
+        ],
+        downgrade_points=[
+            # The program rule and this revision's rejects are gone.
+            KillPoint(
+                "DROP TABLE coaching.check_ins",
+                blocked_by="LOCK TABLE public.users IN ACCESS SHARE MODE",
+            ),
+        ],
+    ),
+    Case(
+        "coaching_phase4",
+        "coaching_phase3",
+        "coaching_phase1",
+        bulk.coaching_mvp,
+        upgrade_points=[
+            # The table and its index are built; the copy waits for the messages.
+            KillPoint(
+                "INSERT INTO coaching.transcripts",
+                blocked_by="LOCK TABLE coaching.messages IN ACCESS EXCLUSIVE MODE",
+            ),
+            *soak_only(busy("INSERT INTO coaching.transcripts")),  # its only data statement
+        ],
+        downgrade_points=[
+            KillPoint(
+                "DROP TABLE coaching.transcripts",
+                blocked_by="LOCK TABLE coaching.transcripts IN ACCESS SHARE MODE",
+            ),
+        ],
+    ),
+    Case(
+        "clinic_integration",
+        "clinic_legacy",
+        "clinic_legacy",
+        bulk.clinic_with_overflow,
+        upgrade_points=[
+            *soak_only(busy("ALTER TABLE auth.audit_log ADD CONSTRAINT ck_audit_log_accion")),
+            *busy("DO $$ BEGIN IF to_regclass('auth.audit_log_overflow')"),
+            # The default partition references the staff table: the columns, checks and indexes
+            # are in place, every legacy row validated.
+            KillPoint(
+                "CREATE TABLE auth.audit_log_default PARTITION OF auth.audit_log DEFAULT",
+                blocked_by="LOCK TABLE auth.sys_usuarios IN ROW EXCLUSIVE MODE",
+            ),
+        ],
+        downgrade_points=[
+            *busy("DO $$ BEGIN IF EXISTS (SELECT FROM auth.audit_log WHERE"),
+            *soak_only(busy("ALTER TABLE auth.audit_log ALTER COLUMN registro_id SET NOT NULL")),
+        ],
+    ),
+]
+
+
+@dataclass
+class State:
+    """A database as a killed run must leave it, or as a finished run must make it."""
+
+    database: str
+    rows: dict
+    catalog: list[str]
+    version: str
+    sequences: dict[str, int]
+
+    @classmethod
+    def of(cls, engine: Engine, ignore: dict[str, set[str]] | None = None) -> "State":
+        with engine.connect() as connection:
+            version = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+            sequences = dict(connection.execute(sa.text(SEQUENCES)).all())
+        return cls(
+            engine.url.database,
+            rows(engine, ignore, digest=True),
+            catalog(engine),
+            version,
+            sequences,
+        )
+
+
+@dataclass
+class Prepared:
+    before: State  # at the previous revision, with the data
+    upgraded: State  # after an uninterrupted upgrade (volatile columns left out)
+    at_revision: State  # the upgraded database with new-shape rows: what downgrades start from
+    downgraded: State  # after an uninterrupted downgrade of that (volatile columns left out)
+
+
+@pytest.fixture(scope="module")
+def prepared(databases: Databases) -> Iterator[Callable[[Case], Prepared]]:
+    """Each case's databases, built once: the kills run on copies of them."""
+    loaded: dict[tuple, str] = {}  # the same data loaded at the same revision serves many cases
+    cache: dict[str, Prepared] = {}
+    with ExitStack() as keep:
+
+        def load(case: Case) -> str:
+            key = (case.load_at, case.load_before)
+            if key not in loaded:
+                engine = keep.enter_context(databases.at(case.load_at))
+                case.load_before(engine)
+                loaded[key] = engine.url.database
+            return loaded[key]
+
+        def prepare(case: Case) -> Prepared:
+            if case.revision not in cache:
+                volatile = REGISTRY[case.revision].volatile
+                before = keep.enter_context(databases.copy(load(case)))
+                upgrade(before, case.previous)
+                at_revision = keep.enter_context(databases.copy(before.url.database))
+                upgrade(at_revision, case.revision)
+                upgraded = State.of(at_revision, volatile)
+                if case.load_after:
+                    case.load_after(at_revision)
+                with databases.copy(at_revision.url.database) as down:
+                    downgrade(down, case.previous)
+                    downgraded = State.of(down, volatile)
+                cache[case.revision] = Prepared(
+                    State.of(before), upgraded, State.of(at_revision), downgraded
+                )
+            return cache[case.revision]
+
+        yield prepare
+
+
+def assert_same_digests(expected: dict, actual: dict, what: str) -> None:
+    changed = {
+        table: f"{expected.get(table, ['none'])[0]} rows -> {actual.get(table, ['none'])[0]}"
+        for table in expected.keys() | actual.keys()
+        if expected.get(table) != actual.get(table)
+    }
+    assert not changed, f"{what}: {changed}"
+
+
+def record(kill: Kill, state: State) -> None:
+    figures.count("kills")
+    figures.count("kills waiting for a lock" if kill.waiting else "kills in a data statement")
+    figures.count("rows checked unchanged after a kill", sum(n for n, _ in state.rows.values()))
+    figures.maximum("seconds from a kill to the end of its backend", kill.backend_gone)
+
+
+def assert_untouched(engine: Engine, expected: State, kill: Kill) -> None:
+    record(kill, expected)
+    actual = State.of(engine)
+    what = f"after a kill in {kill.statement!r}"
+    assert actual.version == expected.version, what
+    assert_same_digests(expected.rows, actual.rows, f"rows changed {what}")
+    assert_same_catalog(expected.catalog, actual.catalog, f"catalog changed {what}")
+    behind = {
+        name: (value, actual.sequences.get(name))
+        for name, value in expected.sequences.items()
+        if actual.sequences.get(name, value) < value
+    }
+    assert not behind, f"sequences went back {what}: {behind}"
+
+
+def assert_finished_like(engine: Engine, expected: State, volatile) -> None:
+    actual = State.of(engine, volatile)
+    assert actual.version == expected.version
+    assert_same_digests(expected.rows, actual.rows, "the re-run differs from an uninterrupted run")
+    assert_same_catalog(expected.catalog, actual.catalog, "the re-run built another catalog")
+
+
+def cases(direction: str):
+    return [
+        pytest.param(case, point, id=f"{case}-{point}")
+        for case in CASES
+        for point in getattr(case, f"{direction}_points")
+    ]
+
+
+@pytest.mark.parametrize(("case", "point"), cases("upgrade"))
+def test_killed_upgrade_leaves_the_previous_revision_and_reruns_to_the_same_result(
+    databases: Databases, prepared, case: Case, point: KillPoint
+):
+    state = prepared(case)
+    with databases.copy(state.before.database) as engine:
+        kill = kill_migration(engine, "upgrade", case.revision, point)
+        assert_untouched(engine, state.before, kill)
+        upgrade(engine, case.revision)
+        assert_finished_like(engine, state.upgraded, REGISTRY[case.revision].volatile)
+
+
+@pytest.mark.parametrize(("case", "point"), cases("downgrade"))
+def test_killed_downgrade_leaves_the_revision_and_reruns_to_the_same_result(
+    databases: Databases, prepared, case: Case, point: KillPoint
+):
+    state = prepared(case)
+    with databases.copy(state.at_revision.database) as engine:
+        kill = kill_migration(engine, "downgrade", case.previous, point)
+        assert_untouched(engine, state.at_revision, kill)
+        downgrade(engine, case.previous)
+        assert_finished_like(engine, state.downgraded, REGISTRY[case.revision].volatile)
