@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: migrate test lint psql db-stop clean
+.PHONY: migrate test soak lint psql db-stop clean
 
 migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
 	$(BIN)/alembic upgrade head
 
 test: $(INSTALLED)  ## the whole suite, on its own throwaway embedded server
 	$(BIN)/pytest
+
+soak: $(INSTALLED)  ## the crash and hostile-data tests bigger: more data, kill points, examples
+	THERAPY_DB_SOAK=1 $(BIN)/pytest tests/migrations/test_crash_safety.py \
+		tests/migrations/test_hostile_*.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
