@@ -50,6 +50,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from app import ddl
+
 revision: str = "clinic_integration"
 down_revision: str | Sequence[str] | None = "clinic_legacy"
 branch_labels: str | Sequence[str] | None = None
@@ -206,6 +208,12 @@ CONSENTS_COMMENT = (
 
 
 def upgrade() -> None:
+    # The audit log (and its partitions) changes shape; the consent and transcript tables'
+    # foreign keys lock writers out of sys_usuarios.
+    ddl.lock_tables(
+        {"auth.audit_log": "ACCESS EXCLUSIVE", "auth.sys_usuarios": "SHARE ROW EXCLUSIVE"}
+    )
+
     # -- 1. The audit log: the plan's columns, a nullable registro_id, every accion the API writes
     for name, type_ in NEW_AUDIT_COLUMNS.items():
         op.add_column("audit_log", sa.Column(name, type_, nullable=True), schema="auth")
@@ -335,6 +343,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables({"auth.audit_log": "ACCESS EXCLUSIVE", "auth.sys_usuarios": "ACCESS EXCLUSIVE"})
+
     # -- 4. Transcripts and consents have no place in the legacy shape
     op.drop_table("voice_transcripts", schema="auth")
     op.drop_table("voice_transcript_consents", schema="auth")

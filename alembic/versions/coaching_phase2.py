@@ -144,6 +144,12 @@ VECTOR_MARK = "installed by therapy-db revision coaching_phase2, which removes i
 
 
 def upgrade() -> None:
+    # Both tables change shape. Conversations are locked before the people are backfilled from
+    # them, so no conversation written meanwhile misses its person.
+    ddl.lock_tables(
+        {"public.users": "ACCESS EXCLUSIVE", "coaching.conversations": "ACCESS EXCLUSIVE"}
+    )
+
     # Installed by a DBA already (the way for a non-superuser owner)? Then it is not ours to drop.
     op.execute(
         f"""
@@ -312,6 +318,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables(
+        {"public.users": "ACCESS EXCLUSIVE", "coaching.conversations": "ACCESS EXCLUSIVE"}
+    )
     op.execute("DROP FUNCTION coaching.refresh_engagement_analytics(uuid)")
     op.execute("DROP VIEW coaching.engagement_activity")
     op.execute("DROP VIEW coaching.message_activity")
