@@ -100,6 +100,20 @@ def upgrade() -> None:
     # Adding columns, a constraint and indexes on them: both tables are locked until the commit.
     ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE", "chat.sessions": "ACCESS EXCLUSIVE"})
 
+    # Under those locks until the commit anyway (only a separate transaction would help):
+    ddl.lint_exemption(
+        "constraint-missing-not-valid",
+        "the check is on columns added in this transaction",
+    )
+    ddl.lint_exemption(
+        "require-concurrent-index-creation",
+        "idx_users_active, idx_sessions_active: columns added in this transaction",
+    )
+    ddl.lint_exemption(
+        "renaming-object",
+        "unique constraints take the document's index names; no client names a constraint",
+    )
+
     # Users and sessions: the extended fields.
     op.add_column(
         "users",
@@ -265,6 +279,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE", "chat.sessions": "ACCESS EXCLUSIVE"})
+    ddl.lint_exemption(
+        "require-concurrent-index-deletion",
+        "dropped in the transaction that holds both tables anyway",
+    )
+    ddl.lint_exemption(
+        "renaming-object",
+        "the unique constraints get chat_legacy's names back",
+    )
 
     # Dropping a table drops its indexes, constraints and trigger with it.
     for table in ("backup_logs", "system_configs", "metrics", "transcripts", "messages"):
