@@ -1,7 +1,8 @@
 """What every migration run holds from its first statement to its last: the lock and the timeouts.
 
 One PostgreSQL session-level advisory lock serialises migration runs: a second `alembic upgrade
-head` waits, then finds the history applied and does nothing. It is a session lock, not a
+head` waits (in short attempts, holding no transaction in between), then finds the history
+applied and does nothing. It is a session lock, not a
 transaction lock, because each revision commits on its own (and `CREATE INDEX CONCURRENTLY` needs
 autocommit); a crashed run releases it when its connection closes.
 
