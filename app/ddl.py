@@ -202,7 +202,7 @@ $$
             time.sleep(random.uniform(0, min(0.05 * 2**attempt, 2)))
 
 
-# -- the migration linter ----------------------------------------------------------------------------
+# -- the migration linter --------------------------------------------------------------------
 
 
 def lint_exemption(rule: str, reason: str) -> None:
