@@ -13,8 +13,9 @@ migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database
 test: $(INSTALLED)  ## the whole suite, on its own throwaway embedded server
 	$(BIN)/pytest
 
-soak: $(INSTALLED)  ## the crash and hostile-data tests bigger: more data, kill points, examples
-	THERAPY_DB_SOAK=1 $(BIN)/pytest tests/migrations/test_crash_safety.py \
+soak: $(INSTALLED)  ## fault, traffic, hostile-data tests bigger: more rows, kill points, examples
+	THERAPY_DB_SOAK=1 LIVE_TRAFFIC_ROWS=$(or $(SOAK_ROWS),200000) $(BIN)/pytest \
+		tests/migrations/test_live_traffic.py tests/migrations/test_crash_safety.py \
 		tests/migrations/test_hostile_*.py
 
 lint: $(INSTALLED)

@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from app import ddl
+
 revision: str = "coaching_phase4"
 down_revision: str | Sequence[str] | None = "coaching_phase3"
 branch_labels: str | Sequence[str] | None = None
@@ -38,6 +40,10 @@ NOW = sa.text("now()")
 
 
 def upgrade() -> None:
+    # The foreign key locks writers out of sessions; messages are locked likewise, so the
+    # backfill copies every message of a completed session.
+    ddl.lock_tables({"coaching.sessions": "SHARE ROW EXCLUSIVE", "coaching.messages": "SHARE"})
+
     op.create_table(
         "transcripts",
         sa.Column(
@@ -85,4 +91,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables({"coaching.sessions": "ACCESS EXCLUSIVE"})
     op.drop_table("transcripts", schema="coaching")
