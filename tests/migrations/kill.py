@@ -1,16 +1,23 @@
 """A migration run killed with SIGKILL at a chosen point of its work, and what PostgreSQL does then.
 
 The run is a child process forked from the test (it starts in milliseconds and needs no new
-interpreter) that migrates a database with alembic as an operator's run does. The test watches
-the run's backend in pg_stat_activity, where the migration session names itself, and kills the
-child once that backend is executing the kill point's statement. Then it proves the kill landed
-inside the revision's transaction (right after the kill the backend is still in it, usually still
-in that statement) and waits for PostgreSQL to notice the dead client and end the backend, which
-rolls the revision back and releases the migration lock.
+interpreter) that migrates a database with alembic as an operator's run does. It is killed at a
+kill point, one of three kinds:
 
-A kill point is either a statement the run is busy with (data big enough that it takes a while),
-or a statement the test makes it wait for: the test holds a lock the statement needs
-(`blocked_by`) until the run is gone, so everything before that statement has certainly run.
+- inside a statement (`KillPoint(statement)`): the test watches the run's backend in
+  pg_stat_activity, where the migration session names itself, and kills the run once the backend
+  has been executing that statement for `after` seconds. Data big enough that the statement
+  takes a while is the test's business (tests/migrations/bulk.py);
+- right after a statement (`right_after=True`): the run pauses as soon as that statement has
+  returned, its transaction open, and is killed there. This reaches any point between two
+  statements without timing, up to the last one: right after alembic_version is updated, the
+  moment before the revision would commit;
+- while it waits (`blocked_by=...`): the test holds a lock the statement needs, so the run waits
+  in it when it is killed.
+
+Then the test proves the kill landed inside the revision's transaction (right after the kill the
+backend is still in it), waits for PostgreSQL to notice the dead client and end the backend,
+which rolls the revision back, and checks the migration lock is free again.
 """
 
 import multiprocessing
@@ -21,12 +28,11 @@ from dataclasses import dataclass
 
 import alembic.command
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from app.migration_session import APPLICATION_NAME, MIGRATION_LOCK_KEY
 from tests.support import migration_config
-
-NOTICED_WITHIN = 3.0  # seconds
 
 RUN = f"""
 SELECT pid, state, query, xact_start, wait_event_type
@@ -35,29 +41,43 @@ WHERE datname = current_database() AND application_name = '{APPLICATION_NAME}'
 """
 
 
+def normalized(sql: str) -> str:
+    return " ".join(sql.split())
+
+
 @dataclass(frozen=True)
 class KillPoint:
-    statement: str  # the start of the SQL statement the run is executing when it is killed
-    after: float = 0.0  # seconds it has been seen executing it before the kill
+    statement: str  # the start of a SQL statement of the run
+    after: float = 0.0  # inside it: seconds it has been seen running before the kill
+    right_after: bool = False  # kill right after it returned instead
     blocked_by: str | None = None  # SQL the test runs first to hold a lock that statement needs
 
     def __str__(self) -> str:
-        how = f"blocked by {self.blocked_by}" if self.blocked_by else f"after {self.after}s"
-        return f"{self.statement[:48]}… ({how})"
+        where = "after" if self.right_after else "in"
+        how = f", blocked by {self.blocked_by}" if self.blocked_by else ""
+        delay = f" +{self.after}s" if self.after else ""
+        return f"{where} {self.statement[:50]}{delay}{how}"
 
 
 @dataclass(frozen=True)
 class Kill:
     """Where a kill landed, and how long PostgreSQL took to clean up after it."""
 
-    statement: str  # what the run's backend was executing when it was killed
-    waiting: bool  # it was waiting for the test's lock (else busy with the statement)
-    in_statement: bool  # right after the kill it was still in it (else between two statements)
+    statement: str  # what the run's backend was executing (or had just executed) when killed
+    kind: str  # "in a statement", "between statements", "waiting"
     backend_gone: float  # seconds from SIGKILL to the backend's end (the revision rolled back)
 
 
-def _migrate(url: str, direction: str, target: str) -> None:
+def _migrate(url: str, direction: str, target: str, point: KillPoint, paused) -> None:
     engine = sa.create_engine(url, poolclass=sa.NullPool)
+    if point.right_after:
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def pause(connection, cursor, statement, parameters, context, executemany) -> None:
+            if normalized(statement).startswith(point.statement):
+                paused.set()
+                time.sleep(3600)  # until killed
+
     getattr(alembic.command, direction)(migration_config(engine), target)
 
 
@@ -66,48 +86,52 @@ def kill_migration(
 ) -> Kill:
     """Start `alembic <direction> <target>` on `engine`'s database, SIGKILL it at `point`."""
     url = engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("fork")
+    paused = context.Event()
     with engine.connect() as watcher, engine.connect() as blocker:
         watcher.execution_options(isolation_level="AUTOCOMMIT")
         if point.blocked_by:
             blocker.execute(sa.text(point.blocked_by))
-        run = multiprocessing.get_context("fork").Process(
-            target=_migrate, args=(url, direction, target), daemon=True
+        run = context.Process(
+            target=_migrate, args=(url, direction, target, point, paused), daemon=True
         )
         run.start()
         try:
-            backend = _wait_for_statement(watcher, run, point, timeout)
-            time.sleep(point.after)
+            if point.right_after:
+                backend = _wait_for_pause(watcher, run, paused, point, timeout)
+            else:
+                backend = _wait_for_statement(watcher, run, point, timeout)
+                time.sleep(point.after)
             os.kill(run.pid, signal.SIGKILL)
             killed_at = time.monotonic()
             run.join()
-            after_kill = _backend(watcher, backend.pid)
+            after_kill = run_backend(watcher, backend.pid)
         finally:
             if run.is_alive():
                 os.kill(run.pid, signal.SIGKILL)
                 run.join()
-        assert after_kill is not None and after_kill.xact_start == backend.xact_start, (
-            f"the kill at {point} landed after the revision's transaction: make it last longer"
-        )
-        backend_gone = _wait_until_gone(watcher, backend.pid, killed_at, timeout) - killed_at
+        # A paused run was seen idle in its transaction; a busy one must still be in it now.
+        assert point.right_after or (
+            after_kill is not None and after_kill.xact_start == backend.xact_start
+        ), f"the kill {point} landed after the revision's transaction: make it last longer"
+        backend_gone = wait_until_gone(watcher, backend.pid, killed_at, timeout) - killed_at
         blocker.rollback()
-        # Its client is gone, so the backend stops waiting for the test's lock within about a
-        # second (client_connection_check_interval), not when lock_timeout (5s) ends the wait.
-        assert backend.wait_event_type != "Lock" or backend_gone < NOTICED_WITHIN, (
-            f"the killed run's backend waited {backend_gone:.1f}s for a lock after the kill"
-        )
         assert watcher.scalar(
             sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
         ), "the migration lock outlived the killed run"
         watcher.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
-    return Kill(
-        statement=" ".join(backend.query.split())[:80],
-        waiting=backend.wait_event_type == "Lock",
-        in_statement=after_kill.state == "active" and after_kill.query == backend.query,
-        backend_gone=backend_gone,
+    kind = (
+        "waiting"
+        if point.blocked_by
+        else "between statements"
+        if point.right_after
+        else "in a statement"
     )
+    return Kill(normalized(backend.query)[:80], kind, backend_gone)
 
 
-def _backend(watcher: Connection, pid: int | None = None):
+def run_backend(watcher: Connection, pid: int | None = None):
+    """The backend of the migration run on the watcher's database (of backend `pid`), if any."""
     rows = watcher.execute(sa.text(RUN)).all()
     return next((row for row in rows if pid in (None, row.pid)), None)
 
@@ -115,24 +139,37 @@ def _backend(watcher: Connection, pid: int | None = None):
 def _wait_for_statement(watcher: Connection, run, point: KillPoint, timeout: float):
     deadline, seen = time.monotonic() + timeout, "nothing"
     while time.monotonic() < deadline:
-        backend = _backend(watcher)
+        backend = run_backend(watcher)
         if backend is not None and backend.state == "active":
-            seen = " ".join(backend.query.split())
-            if seen.startswith(point.statement) and (
-                point.blocked_by is None or backend.wait_event_type == "Lock"
-            ):
+            seen = normalized(backend.query)
+            if seen.startswith(point.statement):
                 return backend
         if not run.is_alive():
             raise AssertionError(
-                f"the run ended (exit code {run.exitcode}) before it was seen at {point}; "
+                f"the run ended (exit code {run.exitcode}) before it was seen {point}; "
                 f"last seen running: {seen[:100]}"
             )
         time.sleep(0.001)
-    raise AssertionError(f"the run never reached {point} in {timeout}s; last seen: {seen[:100]}")
+    raise AssertionError(f"the run was never seen {point} in {timeout}s; last: {seen[:100]}")
 
 
-def _wait_until_gone(watcher: Connection, pid: int, since: float, timeout: float) -> float:
-    while _backend(watcher, pid) is not None:
+def _wait_for_pause(watcher: Connection, run, paused, point: KillPoint, timeout: float):
+    deadline = time.monotonic() + timeout
+    while not paused.wait(0.01):
+        if not run.is_alive():
+            raise AssertionError(f"the run ended (exit code {run.exitcode}) before {point}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the run never came {point} in {timeout}s")
+    backend = run_backend(watcher)
+    assert backend is not None and backend.state == "idle in transaction", (
+        f"the run paused {point} outside a transaction: {backend}"
+    )
+    return backend
+
+
+def wait_until_gone(watcher: Connection, pid: int, since: float, timeout: float) -> float:
+    """When backend `pid` ended (time.monotonic())."""
+    while run_backend(watcher, pid) is not None:
         if time.monotonic() - since > timeout:
             raise AssertionError(f"the killed run's backend {pid} still runs after {timeout}s")
         time.sleep(0.005)

@@ -2,8 +2,9 @@
 previous revision, releases the migration lock, and a re-run gives what an uninterrupted run gives.
 
 For each revision that moves or transforms data, in both directions, the run is killed at several
-points (tests/migrations/kill.py): inside its data statements, and at statements made to wait for
-a lock the test holds, so that everything before them has run. After each kill:
+points (tests/migrations/kill.py): inside its data statements, right after chosen statements (the
+last one right after alembic_version is updated, before the commit), and while it waits for the
+locks it takes first. After each kill:
 - every row of every table (`roundtrip.rows`), the catalog (`roundtrip.catalog`) and
   alembic_version are exactly as before the run: no partial rows, no half-built objects;
 - sequences are never behind where they were (PostgreSQL does not roll a sequence back: a
@@ -16,6 +17,10 @@ chat_discord and platform_roles are not here: they move no row (columns with con
 renames, grants). memory_normalized joins when it lands on main.
 """
 
+import multiprocessing
+import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -25,9 +30,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers the volatile columns of each revision)
+from app.migration_session import MIGRATION_LOCK_KEY, migration_session
+from app.settings import get_settings
 from tests import figures
 from tests.migrations import bulk
-from tests.migrations.kill import Kill, KillPoint, kill_migration
+from tests.migrations.kill import Kill, KillPoint, kill_migration, run_backend, wait_until_gone
 from tests.migrations.roundtrip import (
     REGISTRY,
     assert_same_catalog,
@@ -46,12 +53,24 @@ FROM pg_sequences WHERE schemaname <> 'pg_catalog'
 DELAYS = (0.0, 0.2, 0.5) if SOAK else (0.0,)
 
 
-def busy(*statements: str) -> list[KillPoint]:
+def inside(*statements: str) -> list[KillPoint]:
     return [KillPoint(statement, after=delay) for statement in statements for delay in DELAYS]
+
+
+def right_after(statement: str) -> KillPoint:
+    return KillPoint(statement, right_after=True)
 
 
 def soak_only(points: list[KillPoint]) -> list[KillPoint]:
     return points if SOAK else []
+
+
+# Every run is also killed at the last moment: its revision done, alembic_version updated, the
+# commit not yet sent.
+BEFORE_COMMIT = right_after("UPDATE alembic_version")
+# A revision's first statement takes its locks (app.ddl.lock_tables), retrying while the tables
+# are busy: killed while it waits there.
+TAKING_LOCKS = "DO $$ DECLARE configured"
 
 
 @dataclass(frozen=True)
@@ -77,19 +96,12 @@ CASES = [
         "therapy_legacy",
         bulk.therapy_logs,
         upgrade_points=[
-            # Its 3NF tables reference users: the read-only trigger on the log is in place.
-            KillPoint(
-                "CREATE TABLE therapy.therapy_sessions",
-                blocked_by="LOCK TABLE public.users IN ROW EXCLUSIVE MODE",
-            ),
+            KillPoint(TAKING_LOCKS, blocked_by="LOCK TABLE public.users IN ROW EXCLUSIVE MODE"),
+            right_after("CREATE TABLE therapy.messages"),
         ],
         downgrade_points=[
-            *busy("WITH top AS ("),  # the messages folded into the log
-            # The messages are folded back and the log's sequence moved past them.
-            KillPoint(
-                "DROP TABLE therapy.messages",
-                blocked_by="LOCK TABLE therapy.messages IN ACCESS SHARE MODE",
-            ),
+            *inside("WITH top AS ("),  # the messages folded into the log
+            right_after("SELECT setval('therapy.conversation_logs_id_seq'"),
         ],
         load_after=bulk.therapy_3nf_rows,
     ),
@@ -99,22 +111,14 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
-            *busy("WITH created AS ( INSERT INTO public.users"),
-            *soak_only(busy("UPDATE coaching.conversations c SET user_id = u.id")),
-            # Its first look at the messages: people created, conversations linked.
-            KillPoint(
-                "CREATE VIEW coaching.message_activity",
-                blocked_by="LOCK TABLE coaching.messages IN ACCESS EXCLUSIVE MODE",
-            ),
-            *soak_only(busy("SELECT coaching.refresh_engagement_analytics()")),  # the last one
+            *inside("WITH created AS ( INSERT INTO public.users"),
+            right_after("UPDATE coaching.conversations c SET user_id = u.id"),
+            *soak_only(inside("UPDATE coaching.conversations c SET user_id = u.id")),
+            *soak_only(inside("SELECT coaching.refresh_engagement_analytics()")),
         ],
         downgrade_points=[
-            *soak_only(busy("UPDATE coaching.conversations c SET external_user_id")),
-            # Conversations have their user id strings back; the people are not deleted yet.
-            KillPoint(
-                "DELETE FROM public.users WHERE id IN",
-                blocked_by="LOCK TABLE coaching.backfilled_users IN ACCESS EXCLUSIVE MODE",
-            ),
+            *soak_only(inside("UPDATE coaching.conversations c SET external_user_id")),
+            right_after("DELETE FROM public.users WHERE id IN"),
         ],
     ),
     Case(
@@ -123,17 +127,12 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
-            *soak_only(busy("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.metadata")),
-            *busy("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.updated_at"),
-            *soak_only(busy("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id")),
+            *soak_only(inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.metadata")),
+            *inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.updated_at"),
+            *soak_only(inside("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id")),
+            right_after("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id"),
         ],
-        downgrade_points=[
-            # The program rule and this revision's rejects are gone.
-            KillPoint(
-                "DROP TABLE coaching.check_ins",
-                blocked_by="LOCK TABLE public.users IN ACCESS SHARE MODE",
-            ),
-        ],
+        downgrade_points=[right_after("DELETE FROM coaching.migration_rejects")],
     ),
     Case(
         "coaching_phase4",
@@ -141,18 +140,12 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
-            # The table and its index are built; the copy waits for the messages.
-            KillPoint(
-                "INSERT INTO coaching.transcripts",
-                blocked_by="LOCK TABLE coaching.messages IN ACCESS EXCLUSIVE MODE",
-            ),
-            *soak_only(busy("INSERT INTO coaching.transcripts")),  # its only data statement
+            right_after("INSERT INTO coaching.transcripts"),
+            *soak_only(inside("INSERT INTO coaching.transcripts")),  # its only data statement
         ],
         downgrade_points=[
-            KillPoint(
-                "DROP TABLE coaching.transcripts",
-                blocked_by="LOCK TABLE coaching.transcripts IN ACCESS SHARE MODE",
-            ),
+            KillPoint(TAKING_LOCKS, blocked_by="LOCK TABLE coaching.sessions IN ACCESS SHARE MODE"),
+            right_after("DROP TABLE coaching.transcripts"),
         ],
     ),
     Case(
@@ -161,18 +154,13 @@ CASES = [
         "clinic_legacy",
         bulk.clinic_with_overflow,
         upgrade_points=[
-            *soak_only(busy("ALTER TABLE auth.audit_log ADD CONSTRAINT ck_audit_log_accion")),
-            *busy("DO $$ BEGIN IF to_regclass('auth.audit_log_overflow')"),
-            # The default partition references the staff table: the columns, checks and indexes
-            # are in place, every legacy row validated.
-            KillPoint(
-                "CREATE TABLE auth.audit_log_default PARTITION OF auth.audit_log DEFAULT",
-                blocked_by="LOCK TABLE auth.sys_usuarios IN ROW EXCLUSIVE MODE",
-            ),
+            *soak_only(inside("ALTER TABLE auth.audit_log ADD CONSTRAINT ck_audit_log_accion")),
+            *inside("DO $$ BEGIN IF to_regclass('auth.audit_log_overflow')"),  # rows come back
+            right_after("SELECT setval(pg_get_serial_sequence('auth.audit_log'"),
         ],
         downgrade_points=[
-            *busy("DO $$ BEGIN IF EXISTS (SELECT FROM auth.audit_log WHERE"),
-            *soak_only(busy("ALTER TABLE auth.audit_log ALTER COLUMN registro_id SET NOT NULL")),
+            *inside("DO $$ BEGIN IF EXISTS (SELECT FROM auth.audit_log WHERE"),  # rows set aside
+            *soak_only(inside("ALTER TABLE auth.audit_log ALTER COLUMN registro_id SET NOT NULL")),
         ],
     ),
 ]
@@ -257,7 +245,7 @@ def assert_same_digests(expected: dict, actual: dict, what: str) -> None:
 
 def record(kill: Kill, state: State) -> None:
     figures.count("kills")
-    figures.count("kills waiting for a lock" if kill.waiting else "kills in a data statement")
+    figures.count(f"kills {kill.kind}")
     figures.count("rows checked unchanged after a kill", sum(n for n, _ in state.rows.values()))
     figures.maximum("seconds from a kill to the end of its backend", kill.backend_gone)
 
@@ -275,6 +263,8 @@ def assert_untouched(engine: Engine, expected: State, kill: Kill) -> None:
         if actual.sequences.get(name, value) < value
     }
     assert not behind, f"sequences went back {what}: {behind}"
+    if actual.sequences != expected.sequences:
+        figures.count("kills after which a sequence stayed moved on (ids skipped)")
 
 
 def assert_finished_like(engine: Engine, expected: State, volatile) -> None:
@@ -288,7 +278,7 @@ def cases(direction: str):
     return [
         pytest.param(case, point, id=f"{case}-{point}")
         for case in CASES
-        for point in getattr(case, f"{direction}_points")
+        for point in [*getattr(case, f"{direction}_points"), BEFORE_COMMIT]
     ]
 
 
@@ -314,3 +304,38 @@ def test_killed_downgrade_leaves_the_revision_and_reruns_to_the_same_result(
         assert_untouched(engine, state.at_revision, kill)
         downgrade(engine, case.previous)
         assert_finished_like(engine, state.downgraded, REGISTRY[case.revision].volatile)
+
+
+def _sleep_in_a_migration_session(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    with engine.connect() as connection, migration_session(connection, get_settings()):
+        connection.execute(sa.text("SELECT pg_sleep(600)"))
+
+
+def test_a_killed_runs_statement_ends_within_seconds_not_when_it_would_have_finished(
+    empty_engine: Engine,
+):
+    """client_connection_check_interval: a statement of a dead run (say a long UPDATE holding
+    its table's lock) is ended about a second after its client dies, lock and all."""
+    url = empty_engine.url.render_as_string(hide_password=False)
+    run = multiprocessing.get_context("fork").Process(
+        target=_sleep_in_a_migration_session, args=(url,), daemon=True
+    )
+    with empty_engine.connect() as watcher:
+        watcher.execution_options(isolation_level="AUTOCOMMIT")
+        run.start()
+        try:
+            deadline = time.monotonic() + 60
+            while (backend := run_backend(watcher)) is None or "pg_sleep" not in backend.query:
+                assert time.monotonic() < deadline and run.is_alive()
+                time.sleep(0.01)
+        finally:
+            os.kill(run.pid, signal.SIGKILL)
+            run.join()
+        killed_at = time.monotonic()
+        gone = wait_until_gone(watcher, backend.pid, killed_at, timeout=60) - killed_at
+        figures.maximum("seconds from a kill to the end of a 600 s statement", gone)
+        assert gone < 3
+        assert watcher.scalar(
+            sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+        )
