@@ -50,6 +50,27 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     return True
 
 
+def include_object(object_, name, type_, reflected, compare_to) -> bool:
+    """Skip a foreign key "change" that is the same key written two ways (alembic issue #1128).
+
+    Reflection names no schema for a key into `public` (the default schema, on the search_path),
+    while the models name it; alembic then reports the key removed and added again.
+    """
+    if type_ == "foreign_key_constraint" and compare_to is not None:
+        return foreign_key_signature(object_) != foreign_key_signature(compare_to)
+    return True
+
+
+def foreign_key_signature(key: sa.ForeignKeyConstraint) -> tuple:
+    targets = tuple(
+        element.target_fullname if element.target_fullname.count(".") == 2
+        else f"public.{element.target_fullname}"
+        for element in key.elements
+    )  # fmt: skip
+    options = (key.ondelete, key.onupdate, key.deferrable, key.initially)
+    return tuple(key.column_keys), targets, tuple(str(option or "").upper() for option in options)
+
+
 def read_partitions(connection: Connection) -> None:
     rows = connection.execute(
         sa.text(
@@ -84,6 +105,7 @@ def configure(**kwargs) -> None:
         target_metadata=target_metadata,
         include_schemas=True,
         include_name=include_name,
+        include_object=include_object,
         compare_type=True,
         compare_server_default=True,
         transaction_per_migration=True,
