@@ -305,6 +305,13 @@ CONVERSATION_TABLES = {  # legacy name -> new name
     "crisis_flags": "user_crisis_flags",
 }
 SESSION_FK = "fk_crisis_flags_session_id_conversation_messages"
+# What the rewritten routers need and the legacy app never had (step 5).
+ROUTER_TABLES = (
+    "user_conversation_continuity",
+    "user_value_compass",
+    "user_emotional_trends",
+    "user_feedback_log",
+)
 
 # Migrated rows are dated by their profile (whose timestamps may be missing).
 CREATED = "coalesce(p.created_at, p.updated_at, now())"
@@ -432,11 +439,10 @@ def answer_text(value: str) -> str:
     return f"""CASE jsonb_typeof({value})
         WHEN 'string' THEN {value} #>> '{{}}'
         WHEN 'null' THEN NULL
-        WHEN 'array' THEN CASE
-            WHEN jsonb_path_exists({value}, '$[*] ? (@.type() != "string")') THEN {value}::text
-            ELSE (SELECT string_agg(item, '; ' ORDER BY n)
-                  FROM jsonb_array_elements_text({value}) WITH ORDINALITY AS a(item, n))
-            END
+        WHEN 'array' THEN (
+            SELECT CASE WHEN bool_and(jsonb_typeof(item) = 'string') IS NOT FALSE
+                        THEN string_agg(item #>> '{{}}', '; ' ORDER BY n) ELSE {value}::text END
+            FROM jsonb_array_elements({value}) WITH ORDINALITY AS a(item, n))
         ELSE {value}::text
     END"""
 
@@ -467,7 +473,9 @@ def answer_value(column: str, held: str) -> str:
 
 
 def upgrade() -> None:
-    # Sorts and index builds over every list item run in memory rather than on disk.
+    # Nothing may write to what this migration reads and then drops; and sorts and index builds
+    # over every list item run in memory rather than on disk.
+    lock(["memory_profiles", *CONVERSATION_TABLES])
     op.execute("SET LOCAL maintenance_work_mem = '1GB'")
     op.execute("SET LOCAL work_mem = '256MB'")
 
@@ -480,6 +488,13 @@ def upgrade() -> None:
     set_aside_conversations()
     tie_conversations_to_users()
     create_router_tables()
+
+
+def lock(tables: list[str]) -> None:
+    """Take every lock up front: a write cannot slip in between a read and the drop that
+    follows it, and autovacuum stays off tables this transaction is about to drop."""
+    names = ", ".join(f"{SCHEMA}.{table}" for table in tables)
+    op.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
 
 
 def set_aside(table: str, reasons: str) -> None:
@@ -588,23 +603,7 @@ def create_profile_tables() -> None:
 def load_profiles() -> None:
     """One INSERT ... SELECT per table, straight from the (now placeable) legacy profiles."""
     for table in LIST_TABLES:
-        value = f"p.{table.legacy_field}"
-        op.execute(
-            f"""
-            INSERT INTO {SCHEMA}.{table.name}
-                (id, user_id, {table.item_column}, position, legacy_value, created_at, updated_at)
-            SELECT md5('{table.name}:' || p.id || ':' || e.position)::uuid, p.user_id,
-                   {item_text("e.value")}, e.position,
-                   CASE WHEN jsonb_typeof(e.value) <> 'string' THEN e.value END,
-                   {CREATED}, {UPDATED}
-            FROM {SCHEMA}.memory_profiles p
-            CROSS JOIN LATERAL jsonb_array_elements(
-                CASE jsonb_typeof({value}) WHEN 'array' THEN {value}
-                ELSE jsonb_build_array({value}) END
-            ) WITH ORDINALITY AS e(value, position)
-            WHERE jsonb_typeof({value}) <> 'null'
-            """
-        )
+        load_list(table)
 
     levels = ", ".join(LEVELS)
     answers = SUMMARY.answers
@@ -633,18 +632,44 @@ def load_profiles() -> None:
             """
         )
 
-    fields = ",\n".join(
-        f"('{name}', p.{name}, {'true' if name in LIST_HOMES else 'false'})"
-        for name in LEGACY_FIELDS
-    )
+    # A text answer that was not a plain JSON string: its column holds a rendering of it.
+    answers = ", ".join(f"('{name}', p.{name})" for name in ANSWER_HOMES)
     op.execute(
         f"""
         INSERT INTO {SCHEMA}.{LEGACY_VALUES} (user_id, field, value)
-        SELECT p.user_id, f.field, f.value
-        FROM {SCHEMA}.memory_profiles p
-        CROSS JOIN LATERAL (VALUES {fields}) AS f(field, value, in_list)
-        WHERE CASE WHEN f.in_list THEN jsonb_typeof(f.value) <> 'array' OR f.value = '[]'
-                   ELSE jsonb_typeof(f.value) <> 'string' END
+        SELECT p.user_id, a.field, a.value
+        FROM {SCHEMA}.memory_profiles p CROSS JOIN LATERAL (VALUES {answers}) AS a(field, value)
+        WHERE jsonb_typeof(a.value) <> 'string'
+        """
+    )
+
+
+def load_list(table: ListTable) -> None:
+    """One row per element of a list field, in one pass over the profiles that also keeps the
+    values the rows alone would not give back (a bare value, `[]`, JSON null)."""
+    op.execute(
+        f"""
+        WITH profile AS MATERIALIZED (
+            SELECT p.id, p.user_id, {CREATED} AS created_at, {UPDATED} AS updated_at,
+                   p.{table.legacy_field} AS value, jsonb_typeof(p.{table.legacy_field}) AS shape
+            FROM {SCHEMA}.memory_profiles p
+            WHERE p.{table.legacy_field} IS NOT NULL
+        ), held AS (
+            INSERT INTO {SCHEMA}.{LEGACY_VALUES} (user_id, field, value)
+            SELECT user_id, '{table.legacy_field}', value FROM profile
+            WHERE shape <> 'array' OR value = '[]'
+        )
+        INSERT INTO {SCHEMA}.{table.name}
+            (id, user_id, {table.item_column}, position, legacy_value, created_at, updated_at)
+        SELECT md5('{table.name}:' || profile.id || ':' || e.position)::uuid, profile.user_id,
+               {item_text("e.value")}, e.position,
+               CASE WHEN jsonb_typeof(e.value) <> 'string' THEN e.value END,
+               profile.created_at, profile.updated_at
+        FROM profile
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE shape WHEN 'array' THEN value ELSE jsonb_build_array(value) END
+        ) WITH ORDINALITY AS e(value, position)
+        WHERE shape <> 'null'
         """
     )
 
@@ -829,10 +854,11 @@ def create_router_tables() -> None:
 
 
 def downgrade() -> None:
+    rejected = [f"{table}_rejected" for table in ("memory_profiles", *CONVERSATION_TABLES)]
+    lock([*ROUTER_TABLES, *CONVERSATION_TABLES.values(), *LOADED_TABLES, LEGACY_VALUES, *rejected])
     op.execute("SET LOCAL work_mem = '256MB'")
 
-    for name in ("user_feedback_log", "user_emotional_trends", "user_value_compass",
-                 "user_conversation_continuity"):  # fmt: skip
+    for name in reversed(ROUTER_TABLES):
         op.drop_table(name, schema=SCHEMA)
     untie_conversations()
 
