@@ -1,0 +1,1 @@
+"""Functions service code calls, one module per context, each taking a Session first."""
