@@ -34,12 +34,24 @@ The story, in the order `upgrade()` tells it:
 5. The tables the routers need: conversation continuity, value compass, emotional trends,
    feedback log.
 
+Also settled here:
+- Both directions LOCK everything they read and drop before anything else: no application write
+  can fall between a read and the drop that follows it (nor can autovacuum hold up a drop).
+- Legacy columns DESIGN does not call NOT NULL stay nullable where they are carried over (the
+  summary's timestamps, every conversation column). Columns the reference calls NOT NULL but that
+  legacy items cannot fill (relationship_type of a dynamic, a mood trend's recorded_date, a
+  thought's thought_date, an insight's title) are nullable rather than invented.
+- The spec below is this revision's own, frozen: `app/models/memory.py` builds the same tables
+  from shared mixins, and `alembic check` holds the two to each other.
+
 The downgrade rebuilds every legacy profile from its rows (JSON values equal to the originals,
-element order included) and puts back every rejected row. What it cannot give back, because the
-legacy tables have no place for it: rows of the new-only tables (step 5), the columns the legacy
-items did not have (ratings, categories, ...), inactive list items (retired memory stays
-forgotten), list items and answers of a user who has no `user_profile_summary` row, and
-`updated_at` of conversations and messages.
+element order included), one INSERT over all list tables aggregated per user, and puts back every
+rejected row. A user who got a summary after the upgrade gets a legacy profile. What it cannot
+give back, because the legacy tables have no place for it: rows of the new-only tables (step 5),
+the columns the legacy items did not have (ratings, categories, ...), inactive list items
+(retired memory stays forgotten), list items and answers of a user who has no
+`user_profile_summary` row, `updated_at` of conversations and messages, and a crisis flag's
+`created_at`/`updated_at`.
 
 Revision ID: memory_normalized
 Revises: memory_legacy
