@@ -658,7 +658,11 @@ def load_profiles() -> None:
 
 def load_list(table: ListTable) -> None:
     """One row per element of a list field, in one pass over the profiles that also keeps the
-    values the rows alone would not give back (a bare value, `[]`, JSON null)."""
+    values the rows alone would not give back (a bare value, `[]`, JSON null).
+
+    Profiles are read in user_id order, so the rows land in (user_id, position) order: the
+    user_id index builds from presorted input, and so do the downgrade's per-user aggregates.
+    """
     op.execute(
         f"""
         WITH profile AS MATERIALIZED (
@@ -666,6 +670,7 @@ def load_list(table: ListTable) -> None:
                    p.{table.legacy_field} AS value, jsonb_typeof(p.{table.legacy_field}) AS shape
             FROM {SCHEMA}.memory_profiles p
             WHERE p.{table.legacy_field} IS NOT NULL
+            ORDER BY p.user_id
         ), held AS (
             INSERT INTO {SCHEMA}.{LEGACY_VALUES} (user_id, field, value)
             SELECT user_id, '{table.legacy_field}', value FROM profile
