@@ -6,7 +6,10 @@ JSON fields an array of 5-30 short strings), then, in this order and in the same
 - floor: one INSERT ... SELECT writing the rows the upgrade writes into the 29 list tables (same
   columns, same md5 ids and expressions) into one plain table without keys or indexes;
 - upgrade to memory_normalized, then downgrade to memory_legacy (checked to give the profiles back
-  exactly).
+  exactly);
+- the floor again. Ratios are to the mean of the two floors, which bracket the migration: on a
+  shared machine the load drifts, and one floor taken before a long run may not be its baseline.
+  The load average at the end of each size is printed for the same reason.
 
 Targets: upgrade and downgrade within 2x the floor; time linear in N (5x the profiles, at most
 6x the time). The data directory is on disk (tens of millions of rows do not belong in RAM), with
@@ -18,6 +21,7 @@ durability and autovacuum off for every step alike.
 import argparse
 import contextlib
 import itertools
+import os
 import shutil
 import tempfile
 import time
@@ -47,9 +51,14 @@ PHRASES = (
 class Result:
     profiles: int
     items: int
-    floor: float
+    floors: tuple[float, float]
     upgrade: float
     downgrade: float
+    load: float
+
+    @property
+    def floor(self) -> float:
+        return sum(self.floors) / len(self.floors)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -171,13 +180,17 @@ def measure(server: embedded.EmbeddedServer, count: int, revision) -> Result:
         digest = profiles_digest(engine)
 
         checkpoint(engine)
-        floor_seconds, items = floor(engine, revision)
+        floor_before, items = floor(engine, revision)
         checkpoint(engine)
         upgrade = timed(lambda: alembic.command.upgrade(config, "memory_normalized"))
         checkpoint(engine)
         downgrade = timed(lambda: alembic.command.downgrade(config, "memory_legacy"))
         assert profiles_digest(engine) == digest, "the downgrade changed the profiles"
-        return Result(count, items, floor_seconds, upgrade, downgrade)
+        checkpoint(engine)
+        floor_after, _ = floor(engine, revision)
+        return Result(
+            count, items, (floor_before, floor_after), upgrade, downgrade, os.getloadavg()[1]
+        )
     finally:
         engine.dispose()
         with contextlib.closing(server.connect()) as connection, connection.cursor() as cursor:
@@ -186,14 +199,15 @@ def measure(server: embedded.EmbeddedServer, count: int, revision) -> Result:
 
 def report(results: list[Result]) -> None:
     print(
-        f"{'profiles':>9} {'list rows':>11} {'floor s':>8} {'upgrade s':>10} {'x floor':>8} "
-        f"{'rows/s':>10} {'downgrade s':>12} {'x floor':>8} {'rows/s':>10}"
+        f"{'profiles':>9} {'list rows':>11} {'floors s':>11} {'upgrade s':>10} {'x floor':>8} "
+        f"{'rows/s':>10} {'downgrade s':>12} {'x floor':>8} {'rows/s':>10} {'load 5m':>8}"
     )
     for r in results:
+        floors = "/".join(f"{f:.1f}" for f in r.floors)
         print(
-            f"{r.profiles:>9} {r.items:>11} {r.floor:>8.1f} {r.upgrade:>10.1f} "
+            f"{r.profiles:>9} {r.items:>11} {floors:>11} {r.upgrade:>10.1f} "
             f"{r.upgrade / r.floor:>8.2f} {r.items / r.upgrade:>10,.0f} {r.downgrade:>12.1f} "
-            f"{r.downgrade / r.floor:>8.2f} {r.items / r.downgrade:>10,.0f}"
+            f"{r.downgrade / r.floor:>8.2f} {r.items / r.downgrade:>10,.0f} {r.load:>8.2f}"
         )
     for small, large in itertools.pairwise(results):
         scale = large.profiles / small.profiles
