@@ -6,9 +6,9 @@ of these shapes, each a mixin below:
 - `OnePerUser`: at most one row per user (the profile summary, AI preferences, sleep routine, ...).
 - `MemoryList`: a list of things remembered (themes, people, goals, values, ...).
   `LegacyList`s are the lists the legacy profile kept as JSON arrays: one row per element,
-  `position` its place in the array, its text in the table's first column. An element that was
-  not a plain string (a number, an object, a nested array, null) is also kept as `legacy_value`,
-  so the downgrade gives it back exactly.
+  `position` its place in the array, its text in the item column (declared first). An element
+  that was not a plain string (a number, an object, a nested array, null) is also kept as
+  `legacy_value`, so the downgrade gives it back exactly.
 - `OwnedByUser`: anything else of a user's (conversations, messages, crisis flags, feedback).
 
 `user_profile_legacy_values` keeps the few legacy values those rows cannot say by themselves (a
