@@ -1,9 +1,10 @@
 """Data in bulk for the revisions that move it, loaded with set-based SQL: enough rows that each
 data statement of a revision runs long enough to be caught in the middle (tests/scale.py sizes).
 
-The coaching and clinic rows are the benchmarks' own (scripts/bench_*.py): MVP conversations with
-messy metadata, legacy audit rows over the thirteen legacy months, API requests of the last two
-years (most of which the legacy audit log cannot hold).
+The memory, coaching and clinic rows are the benchmarks' own (scripts/bench_*.py): memory profiles
+whose 42 JSON fields hold 5-30 phrases each, MVP conversations with messy metadata, legacy audit
+rows over the thirteen legacy months, API requests of the last two years (most of which the legacy
+audit log cannot hold).
 """
 
 import sqlalchemy as sa
@@ -11,12 +12,15 @@ from sqlalchemy.engine import Engine
 
 from scripts.bench_clinic import AUDIT_ROWS, LEGACY_AUDIT_ROWS, STAFF
 from scripts.bench_coaching import MVP_CONVERSATIONS, MVP_MESSAGES, run_sql
+from scripts.bench_memory import generate_profiles, the_revision
+from tests.migrations.data.memory import legacy_memory, new_shape_memory
 from tests.scale import size
 from tests.support import downgrade, upgrade
 
 CONVERSATIONS = size(ci=3_000, soak=100_000)  # four messages each
 AUDIT = size(ci=15_000, soak=500_000)  # legacy rows; half as many API requests
 THERAPY_SESSIONS = size(ci=1_500, soak=50_000)  # eight messages each
+MEMORY_PROFILES = size(ci=100, soak=10_000)  # about 740 list items each
 
 # Legacy log rows loaded with their ids, as a restore would; then 3NF sessions and messages.
 THERAPY_LOGS = """
@@ -62,6 +66,20 @@ def therapy_3nf_rows(engine: Engine) -> None:
     run_sql(engine, THERAPY_SESSIONS_SQL, sessions=THERAPY_SESSIONS)
     run_sql(engine, THERAPY_MESSAGES)
     analyze(engine)
+
+
+def memory_profiles(engine: Engine) -> None:
+    """At memory_legacy: the benchmark's profiles, and the round-trip harness's legacy memory
+    (unusual JSON, a user with two profiles, a profile and conversations nobody can own)."""
+    generate_profiles(engine, MEMORY_PROFILES, list(the_revision().LEGACY_FIELDS))
+    with engine.begin() as connection:
+        legacy_memory(connection)
+
+
+def memory_normalized_rows(engine: Engine) -> None:
+    """At memory_normalized: a user whose memory exists only in the normalized tables."""
+    with engine.begin() as connection:
+        new_shape_memory(connection)
 
 
 def coaching_mvp(engine: Engine) -> None:

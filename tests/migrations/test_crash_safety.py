@@ -14,7 +14,7 @@ locks it takes first. After each kill:
   revision on the same data (minus the columns the round-trip harness registers as volatile).
 
 chat_discord and platform_roles are not here: they move no row (columns with constant defaults,
-renames, grants). memory_normalized joins when it lands on main.
+renames, grants); nor is memory_legacy, which only creates tables.
 """
 
 import multiprocessing
@@ -71,6 +71,7 @@ BEFORE_COMMIT = right_after("UPDATE alembic_version")
 # A revision's first statement takes its locks (app.ddl.lock_tables), retrying while the tables
 # are busy: killed while it waits there.
 TAKING_LOCKS = "DO $$ DECLARE configured"
+MEMORY_LOCKS = "LOCK TABLE memory."  # memory_normalized takes its locks in one statement
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,30 @@ CASES = [
             right_after("SELECT setval('therapy.conversation_logs_id_seq'"),
         ],
         load_after=bulk.therapy_3nf_rows,
+    ),
+    Case(
+        "memory_normalized",
+        "memory_legacy",
+        "memory_legacy",
+        bulk.memory_profiles,
+        upgrade_points=[
+            KillPoint(
+                MEMORY_LOCKS, blocked_by="LOCK TABLE memory.crisis_flags IN ACCESS SHARE MODE"
+            ),
+            right_after("INSERT INTO memory.memory_profiles_rejected"),  # profiles set aside
+            *inside("WITH profile AS MATERIALIZED"),  # the first list table's load
+            right_after("DROP TABLE memory.memory_profiles"),  # every profile moved
+            right_after("UPDATE memory.user_crisis_flags SET created_at"),  # conversations tied
+        ],
+        downgrade_points=[
+            KillPoint(
+                MEMORY_LOCKS, blocked_by="LOCK TABLE memory.user_themes IN ACCESS SHARE MODE"
+            ),
+            right_after("INSERT INTO memory.crisis_flags"),  # rejected conversations put back
+            *inside("INSERT INTO memory.memory_profiles (id, user_id"),  # the profiles rebuilt
+            right_after("INSERT INTO memory.memory_profiles (id, user_id"),
+        ],
+        load_after=bulk.memory_normalized_rows,
     ),
     Case(
         "coaching_phase2",
