@@ -3,10 +3,11 @@ and a loader that gives every value to PostgreSQL as text cast to its column's t
 
 The edges: empty strings, whitespace, quotes and SQL fragments, characters of every Unicode plane
 (PostgreSQL text cannot hold NUL, so no type here admits it), the longest string a column takes
-(1 MB for unbounded text); NULL where a column is nullable, JSON null, any JSON; the smallest and
-largest numbers of each integer type; timestamps from 4714 BC to 294276 AD and +-infinity, which
-Python's datetime cannot hold (hence the text loader). Values repeat freely where no constraint
-forbids duplicates.
+(1 MB for unbounded text); NULL where a column is nullable, JSON null, any JSON (and for a json
+column, text jsonb would normalize: duplicate keys, spacing); the smallest and largest numbers
+of each integer type; timestamps from 4714 BC to 294276 AD and +-infinity, which Python's
+datetime cannot hold (hence the text loader). Values repeat freely where no constraint forbids
+duplicates.
 """
 
 import json
@@ -100,6 +101,18 @@ class JsonNull:
 
 JSON_NULL = JsonNull()
 
+
+@dataclass(frozen=True)
+class JsonText:
+    """JSON text as written, for a json column, which keeps it so: spacing, key order, and
+    duplicate keys included."""
+
+    text: str
+
+
+# What a json column holds that jsonb would have normalized away.
+RAW_JSON = ['{"a": 1, "a": 2}', " [ 1 ,\n 2 ] ", '{"b": 1, "a": 0}', "1.000", '"\\ud83d\\ude00"']
+
 json_scalars = st.one_of(
     st.booleans(),
     st.just(None),
@@ -116,6 +129,7 @@ json_values = st.recursive(
     max_leaves=8,
 )
 jsonb = st.one_of(st.none(), st.just(JSON_NULL), json_values)
+json_texts = st.one_of(jsonb, st.sampled_from(RAW_JSON).map(JsonText))  # a json column
 
 
 def ip_addresses() -> st.SearchStrategy[str]:
@@ -131,6 +145,8 @@ def ip_addresses() -> st.SearchStrategy[str]:
 
 
 def _encode(value, column_type: str):
+    if isinstance(value, JsonText):
+        return value.text
     if column_type in ("jsonb", "json"):
         return None if value is None else "null" if value is JSON_NULL else json.dumps(value)
     return value
