@@ -20,7 +20,7 @@ from tests.support import downgrade, upgrade
 CONVERSATIONS = size(ci=3_000, soak=100_000)  # four messages each
 AUDIT = size(ci=15_000, soak=500_000)  # legacy rows; half as many API requests
 THERAPY_SESSIONS = size(ci=1_500, soak=50_000)  # eight messages each
-MEMORY_PROFILES = size(ci=100, soak=10_000)  # about 740 list items each
+MEMORY_PROFILES = size(ci=100, soak=1_000)  # about 740 list items each
 
 # Legacy log rows loaded with their ids, as a restore would; then 3NF sessions and messages.
 THERAPY_LOGS = """
