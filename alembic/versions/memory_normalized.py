@@ -5,7 +5,9 @@ The story, in the order `upgrade()` tells it:
 1. Profiles that cannot become a user's one summary are set aside, unchanged, in
    `memory_profiles_rejected` with the reason: a profile with no user, and every profile of a user
    but the most recently updated one (a user has one summary; which profile wins is decided by
-   updated_at, then created_at, then id). Source profiles = migrated + rejected.
+   updated_at, then created_at, then id). Source profiles = migrated + rejected, written to the
+   ledger (public.migration_reconciliation, as for the conversation tables in step 4), whose
+   CHECK fails the revision if a profile did not reach its summary.
 2. Every JSON field of every remaining profile lands in its home (docs/SEEDS.md has the map):
    - 29 list fields become one row per element in their `user_*` list table, `position` the
      element's place. A JSON string's text goes in the table's item column; any other element
@@ -496,9 +498,17 @@ def upgrade() -> None:
     create_profile_tables()
     load_profiles()
     key_profile_tables()
+    record_reconciliation(
+        "memory_profiles",
+        SUMMARY.name,
+        moved=f"SELECT count(*) FROM {SCHEMA}.memory_profiles p "
+        f"WHERE EXISTS (SELECT FROM {SCHEMA}.{SUMMARY.name} s WHERE s.id = p.id)",
+    )
     op.drop_table("memory_profiles", schema=SCHEMA)
 
     set_aside_conversations()
+    for legacy, name in CONVERSATION_TABLES.items():  # what stays becomes the user_* table
+        record_reconciliation(legacy, name, moved=f"SELECT count(*) FROM {SCHEMA}.{legacy}")
     tie_conversations_to_users()
     create_router_tables()
 
@@ -539,6 +549,19 @@ DOWNGRADE_EXEMPTIONS = {
 def lint_exemptions(exemptions: dict[str, str]) -> None:
     for rule, reason in exemptions.items():
         ddl.lint_exemption(rule, reason)
+
+
+def record_reconciliation(legacy: str, target: str, moved: str) -> None:
+    """The ledger: a legacy table's rows are those still there plus those set aside (which the
+    set-aside deleted), and `moved` counts the ones that reached `target`."""
+    ddl.record_reconciliation(
+        "memory_normalized",
+        f"{SCHEMA}.{target}",
+        source=f"SELECT (SELECT count(*) FROM {SCHEMA}.{legacy}) "
+        f"+ (SELECT count(*) FROM {SCHEMA}.{legacy}_rejected)",
+        moved=moved,
+        rejected=f"SELECT count(*) FROM {SCHEMA}.{legacy}_rejected",
+    )
 
 
 def set_aside(table: str, reasons: str) -> None:
@@ -906,6 +929,7 @@ def downgrade() -> None:
     rejected = [f"{table}_rejected" for table in ("memory_profiles", *CONVERSATION_TABLES)]
     lock([*ROUTER_TABLES, *CONVERSATION_TABLES.values(), *LOADED_TABLES, LEGACY_VALUES, *rejected])
     lint_exemptions(DOWNGRADE_EXEMPTIONS)
+    ddl.forget_reconciliation("memory_normalized")
     op.execute("SET LOCAL work_mem = '256MB'")
 
     for name in reversed(ROUTER_TABLES):
