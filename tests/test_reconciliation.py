@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from tests.migrations.roundtrip import rows
 from tests.support import Databases, upgrade
-from tests.test_coaching_backfills import load_mvp
 from tests.test_cli import therapy_db
+from tests.test_coaching_backfills import load_mvp
 
 # A stand-in for a faulty backfill: one conversation's person link goes missing on its way.
 LOSE_A_ROW = """

@@ -14,8 +14,9 @@ copies every conversation of that week into every session of it).
 
 Backfills (set-based; every source row is moved or set aside in coaching.migration_rejects with
 its reason, so source = moved + rejected: each backfill's counts go to the ledger,
-public.migration_reconciliation, which fails the revision if they do not add up). App-written values may be missing, numbers, numeric
-strings ("2", "2.0"), huge or nonsense: whole numbers in range migrate, anything else is a reject.
+public.migration_reconciliation, which fails the revision if they do not add up). App-written
+values may be missing, numbers, numeric strings ("2", "2.0"), huge or nonsense: whole numbers in
+range migrate, anything else is a reject.
 Ids derive from the source rows, so a re-run gives the same ids.
 
 - smart_goals, from conversations whose metadata has a goal_type: the document's goal_description
