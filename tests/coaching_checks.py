@@ -1,5 +1,6 @@
 """What the coaching backfills promise whatever the MVP's data: every source row moved or
-rejected, the program order kept, every completed session's messages in its transcript."""
+rejected (and so counted in the migration ledger), the program order kept, every completed
+session's messages in its transcript."""
 
 import uuid
 
@@ -57,6 +58,14 @@ def assert_every_source_row_is_moved_or_rejected(connection: Connection) -> None
             moved -= rejected
         assert not moved & rejected, f"{target}: moved and rejected"
         assert source == moved | rejected, f"{target}: {len(source - moved - rejected)} lost"
+        ledger = connection.execute(
+            sa.text(
+                "SELECT source_rows, moved_rows, rejected_rows FROM public.migration_reconciliation"
+                " WHERE revision = 'coaching_phase3' AND target = :target"
+            ),
+            {"target": target},
+        ).one()
+        assert tuple(ledger) == (len(source), len(moved), len(rejected)), target
 
 
 def assert_program_order_holds(connection: Connection) -> None:

@@ -71,7 +71,6 @@ BEFORE_COMMIT = right_after("UPDATE alembic_version")
 # A revision's first statement takes its locks (app.ddl.lock_tables), retrying while the tables
 # are busy: killed while it waits there.
 TAKING_LOCKS = "DO $$ DECLARE configured"
-MEMORY_LOCKS = "LOCK TABLE memory."  # memory_normalized takes its locks in one statement
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ CASES = [
         bulk.memory_profiles,
         upgrade_points=[
             KillPoint(
-                MEMORY_LOCKS, blocked_by="LOCK TABLE memory.crisis_flags IN ACCESS SHARE MODE"
+                TAKING_LOCKS, blocked_by="LOCK TABLE memory.crisis_flags IN ACCESS SHARE MODE"
             ),
             right_after("INSERT INTO memory.memory_profiles_rejected"),  # profiles set aside
             *inside("WITH profile AS MATERIALIZED"),  # the first list table's load
@@ -122,7 +121,7 @@ CASES = [
         ],
         downgrade_points=[
             KillPoint(
-                MEMORY_LOCKS, blocked_by="LOCK TABLE memory.user_themes IN ACCESS SHARE MODE"
+                TAKING_LOCKS, blocked_by="LOCK TABLE memory.user_themes IN ACCESS SHARE MODE"
             ),
             right_after("INSERT INTO memory.crisis_flags"),  # rejected conversations put back
             *inside("INSERT INTO memory.memory_profiles (id, user_id"),  # the profiles rebuilt
