@@ -6,8 +6,9 @@ and ordinary dates. Here the strings are hostile too (1 MB, SQL, every Unicode p
 text, inside arrays or bare), numbers beyond any float, timestamps from 4714 BC to +-infinity
 (which decide which of a user's profiles wins), conversations, messages and crisis flags that
 point nowhere, a json column holding text jsonb would normalize. Whatever they hold, the upgrade
-succeeds, every legacy row is moved or set aside with its reason, and the downgrade gives the
-four legacy tables back exactly (row text: JSON null is not SQL NULL, duplicate keys stay).
+succeeds, every legacy row is moved or set aside with its reason (and so counted in the migration
+ledger), and the downgrade gives the four legacy tables back exactly (row text: JSON null is not
+SQL NULL, duplicate keys stay).
 """
 
 import uuid
@@ -45,6 +46,10 @@ HOMES = {
     "conversation_messages": "user_conversation_messages",
     "crisis_flags": "user_crisis_flags",
 }
+LEDGER = """
+SELECT source_rows, moved_rows, rejected_rows FROM public.migration_reconciliation
+WHERE revision = 'memory_normalized' AND target = :target
+"""
 
 
 def maybe(values: st.SearchStrategy) -> st.SearchStrategy:
@@ -233,6 +238,8 @@ def test_hostile_legacy_memory_is_moved_or_set_aside_and_comes_back_exactly(
                 )
                 assert not moved & rejected, f"{table}: moved and set aside"
                 assert moved | rejected == {row["id"] for row in memory[table]}, table
+                ledger = connection.execute(sa.text(LEDGER), {"target": f"memory.{home}"}).one()
+                assert tuple(ledger) == (len(memory[table]), len(moved), len(rejected)), table
 
         downgrade(engine, "memory_legacy")
         with engine.connect() as connection:
