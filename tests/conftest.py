@@ -27,10 +27,13 @@ from tests.support import ROOT, Databases  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[embedded.EmbeddedServer]:
+def pg_server() -> Iterator[embedded.EmbeddedServer]:
     shm = Path("/dev/shm")
     in_memory = shm.is_dir() and os.access(shm, os.W_OK) and not SOAK  # soak data takes GBs
-    parent = shm if in_memory else tmp_path_factory.getbasetemp()
+    # Else the system's temporary directory, not pytest's basetemp: pytest deletes all but its
+    # three newest basetemps, so three other test runs started during a soak would delete its
+    # server's data directory under it.
+    parent = shm if in_memory else None
     workdir = Path(tempfile.mkdtemp(prefix="therapy-db-tests-", dir=parent))
     server = embedded.start(workdir / "pgdata", delete_on_release=True)
     previous_pghost = os.environ.get("PGHOST")
