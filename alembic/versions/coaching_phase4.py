@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from app import bulk
+
 revision: str = "coaching_phase4"
 down_revision: str | Sequence[str] | None = "coaching_phase3"
 branch_labels: str | Sequence[str] | None = None
@@ -38,7 +40,9 @@ NOW = sa.text("now()")
 
 
 def upgrade() -> None:
-    op.create_table(
+    bulk.use_backfill_memory()
+    tables = bulk.NewTables()  # its keys come after the backfill
+    tables.create_table(
         "transcripts",
         sa.Column(
             "transcript_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
@@ -61,14 +65,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("transcript_id", name=op.f("pk_transcripts")),
         schema="coaching",
     )
-    op.create_index(
-        "idx_transcripts_order",
-        "transcripts",
-        ["session_id", "message_order"],
-        unique=True,
-        schema="coaching",
-    )
-
     op.execute(
         """
         INSERT INTO coaching.transcripts
@@ -82,6 +78,14 @@ def upgrade() -> None:
         WHERE s.status = 'completed'
         """
     )
+    op.create_index(
+        "idx_transcripts_order",
+        "transcripts",
+        ["session_id", "message_order"],
+        unique=True,
+        schema="coaching",
+    )
+    tables.add_keys()
 
 
 def downgrade() -> None:

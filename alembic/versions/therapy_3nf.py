@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app import bulk, ddl
 
 revision: str = "therapy_3nf"
 down_revision: str | Sequence[str] | None = "therapy_legacy"
@@ -259,8 +259,17 @@ def downgrade() -> None:
     op.drop_table_comment("conversation_logs", schema="therapy")
     # Ids follow the highest in the log, not its sequence: legacy rows loaded with their ids
     # (a restore, a copy) may have left the sequence behind them.
+    # Each session's details are built once (MATERIALIZED), not once per message of it.
+    bulk.use_backfill_memory()
     op.execute(
         """
+        WITH sessions AS MATERIALIZED (
+            SELECT session_id,
+                   jsonb_build_object(
+                       'user_id', user_id, 'session_name', session_name, 'status', status,
+                       'created_at', created_at, 'ended_at', ended_at) AS details
+            FROM therapy.therapy_sessions
+        )
         INSERT INTO therapy.conversation_logs
             (id, session_id, role, message_type, message, extras, created_at)
         SELECT (SELECT coalesce(max(id), 0) FROM therapy.conversation_logs)
@@ -270,12 +279,10 @@ def downgrade() -> None:
                    'metadata', m.metadata,
                    'folded_back_from', 'therapy_3nf',
                    'message_id', m.message_id,
-                   'session', jsonb_build_object(
-                       'user_id', s.user_id, 'session_name', s.session_name,
-                       'status', s.status, 'created_at', s.created_at, 'ended_at', s.ended_at)),
+                   'session', s.details),
                m.created_at
         FROM therapy.messages m
-        JOIN therapy.therapy_sessions s USING (session_id)
+        JOIN sessions s USING (session_id)
         """
     )
     op.execute(
