@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models.coaching import CheckIn, ProgramSession, SmartGoal, UserPersona
 
@@ -32,26 +32,34 @@ def nearest_personas(
     Served by the HNSW index on user_persona.vector_data, so the result is approximate (the
     index's recall, not an exact scan), as similarity search at scale needs.
     """
-    distance = UserPersona.vector_data.cosine_distance(embedding)
-    query = (
-        sa.select(UserPersona.user_id, distance.label("distance"))
-        .where(UserPersona.vector_data.is_not(None))
-        .order_by(distance)
-        .limit(k)
-    )
+    query = _nearest(embedding, k)
     if exclude_user_id is not None:
         query = query.where(UserPersona.user_id != exclude_user_id)
     return [SimilarPerson(*row) for row in session.execute(query)]
 
 
 def similar_users(session: Session, user_id: uuid.UUID, k: int = 10) -> list[SimilarPerson]:
-    """The k people most like `user_id` by persona embedding; none if they have no embedding."""
-    embedding = session.scalar(
-        sa.select(UserPersona.vector_data).where(UserPersona.user_id == user_id)
+    """The k people most like `user_id` by persona embedding; none if they have no embedding.
+
+    One statement: the person's embedding is looked up by the database, never sent to the
+    client and back (1536 numbers as text each way cost more than the index search).
+    """
+    theirs = aliased(UserPersona)
+    embedding = sa.select(theirs.vector_data).where(theirs.user_id == user_id).scalar_subquery()
+    query = _nearest(embedding, k).where(UserPersona.user_id != user_id, embedding.is_not(None))
+    return [SimilarPerson(*row) for row in session.execute(query)]
+
+
+def _nearest(embedding, k: int) -> sa.Select:
+    """People with an embedding, nearest to `embedding` first. Ordered by the `distance` label,
+    so the embedding appears once in the statement (the index scan yields that order)."""
+    distance = UserPersona.vector_data.cosine_distance(embedding).label("distance")
+    return (
+        sa.select(UserPersona.user_id, distance)
+        .where(UserPersona.vector_data.is_not(None))
+        .order_by(distance)
+        .limit(k)
     )
-    if embedding is None:
-        return []
-    return nearest_personas(session, embedding, k, exclude_user_id=user_id)
 
 
 def goal_progress(session: Session, user_id: uuid.UUID) -> Sequence[Row]:
