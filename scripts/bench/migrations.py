@@ -1,0 +1,192 @@
+"""Part 2: every data migration at three sizes, against an INSERT ... SELECT floor.
+
+A case is one context: a template database at the revision before its migrations, loaded with
+legacy data of one size; each run clones it and walks the context's steps (upgrades, then the
+downgrades back), every step in its own process (scripts.bench.step). After each revision's
+upgrade, in the same run, the floor: one INSERT ... SELECT writing again the rows that revision
+wrote or checked (its tables' rows, same columns) into bare tables. Both directions of a revision
+are compared to that floor.
+"""
+
+from dataclasses import dataclass, field
+
+from scripts.bench import data
+from scripts.bench.measure import count_rows, median, read_floor, write_floor
+from scripts.bench.server import BenchServer
+from scripts.bench.step import run_step
+from tests.support import upgrade
+
+
+@dataclass(frozen=True)
+class Step:
+    direction: str  # "upgrade" or "downgrade"
+    to: str  # the revision it ends at
+    revision: str  # the revision it applies or reverts
+    rows: tuple[str, ...] = ()  # tables holding the rows the step writes (counted after it)
+    why: str = ""  # why it cannot come within 2x of its floor, where it cannot
+    why_growth: str = ""  # why its time grows faster than its data, where it does
+
+    @property
+    def label(self) -> str:
+        return f"{self.revision} {self.direction}"
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What a revision does at the least: read `reads` (the tables it reads rows from; read
+    before its step) and write `writes` (the tables whose rows it writes, rewrites or indexes;
+    written again after its step)."""
+
+    writes: tuple[str, ...]
+    reads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    context: str
+    unit: str  # what `size` counts
+    start: str  # the revision the data is loaded at
+    loader: list[str]
+    sizes: tuple[int, ...]
+    steps: tuple[Step, ...]
+    floors: dict[str, Floor] = field(default_factory=dict)  # by revision
+
+
+def up(revision: str, *rows: str) -> Step:
+    return Step("upgrade", revision, revision, rows)
+
+
+def down(revision: str, to: str, *rows: str) -> Step:
+    return Step("downgrade", to, revision, rows)
+
+
+COACHING_P2 = (
+    "public.users",
+    "coaching.backfilled_users",
+    "coaching.migration_rejects",
+    "coaching.conversations",
+    "coaching.engagement_analytics",
+)
+COACHING_SOURCE = ("coaching.conversations", "coaching.messages")
+COACHING_P3 = (
+    "coaching.smart_goals",
+    "coaching.sessions",
+    "coaching.session_takeaways",
+    "coaching.check_ins",
+)
+
+CASES = [
+    Case(
+        context="therapy",
+        unit="messages",
+        start="therapy_3nf",
+        loader=data.THERAPY,
+        sizes=(30_000, 100_000, 300_000),
+        steps=(
+            down("therapy_3nf", "therapy_legacy", "therapy.conversation_logs"),
+            up("therapy_3nf"),
+        ),
+        floors={
+            "therapy_3nf": Floor(
+                ("therapy.conversation_logs",), ("therapy.messages", "therapy.therapy_sessions")
+            )
+        },
+    ),
+    Case(
+        context="coaching",
+        unit="conversations",
+        start="coaching_phase1",
+        loader=data.COACHING,
+        sizes=(10_000, 30_000, 100_000),
+        steps=(
+            up("coaching_phase2", *COACHING_P2),
+            up("coaching_phase3", *COACHING_P3),
+            up("coaching_phase4", "coaching.transcripts"),
+            down("coaching_phase4", "coaching_phase3"),
+            down("coaching_phase3", "coaching_phase2"),
+            down("coaching_phase2", "coaching_phase1", "coaching.conversations"),
+        ),
+        floors={
+            "coaching_phase2": Floor(COACHING_P2, ("coaching.messages",)),
+            "coaching_phase3": Floor(COACHING_P3, COACHING_SOURCE),
+            "coaching_phase4": Floor(("coaching.transcripts",), COACHING_SOURCE),
+        },
+    ),
+    Case(
+        context="clinic",
+        unit="audit rows",
+        start="clinic_legacy",
+        loader=data.CLINIC,
+        sizes=(100_000, 300_000, 1_000_000),
+        steps=(
+            up("clinic_integration"),
+            down("clinic_integration", "clinic_legacy"),
+        ),
+        floors={"clinic_integration": Floor(("auth.audit_log",))},
+    ),
+    Case(
+        context="chat",
+        unit="sessions",
+        start="chat_legacy",
+        loader=data.CHAT,
+        sizes=(30_000, 100_000, 300_000),
+        steps=(
+            up("chat_discord"),
+            down("chat_discord", "chat_legacy"),
+        ),
+        floors={"chat_discord": Floor(("public.users", "chat.sessions"))},
+    ),
+]
+
+
+@dataclass
+class Measured:
+    """One step at one size: every run's seconds, rows and peak memory; the floor's seconds."""
+
+    case: Case
+    step: Step
+    size: int
+    seconds: list[float] = field(default_factory=list)
+    peak_rss_mb: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    rows: int = 0
+    floor_rows: int = 0
+
+    @property
+    def ratio(self) -> float:
+        return median(self.seconds) / median(self.floor)
+
+
+def measure_case(server: BenchServer, case: Case, size: int, runs: int) -> list[Measured]:
+    template = f"bench_{case.context}_{size}"
+    engine = server.create(template)
+    upgrade(engine, case.start)
+    data.load(engine, case.loader, size)
+    engine.dispose()
+
+    results = {step: Measured(case, step, size) for step in case.steps}
+    for _ in range(runs):
+        floors: dict[str, tuple[float, int]] = {}
+        with server.clone(template) as clone:
+            for step in case.steps:
+                floor = case.floors.get(step.revision) if step.revision not in floors else None
+                if floor:  # its sources are read before the step, its rows written after it
+                    reading = read_floor(clone, floor.reads)
+                server.checkpoint()
+                result = run_step(clone.url, step.direction, step.to)
+                measured = results[step]
+                measured.seconds.append(result.seconds)
+                measured.peak_rss_mb.append(result.peak_rss_mb)
+                measured.rows = count_rows(clone, step.rows)
+                if floor:
+                    server.checkpoint()
+                    floors[step.revision] = (
+                        reading + write_floor(clone, floor.writes),
+                        count_rows(clone, floor.writes),
+                    )
+            for step in case.steps:
+                seconds, rows = floors[step.revision]
+                results[step].floor.append(seconds)
+                results[step].floor_rows = rows
+    server.drop(template)
+    return list(results.values())
