@@ -5,13 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: migrate test bench lint psql db-stop clean
+.PHONY: migrate test soak bench lint psql db-stop clean
 
 migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
 	$(BIN)/alembic upgrade head
 
 test: $(INSTALLED)  ## the whole suite, on its own throwaway embedded server
 	$(BIN)/pytest
+
+soak: $(INSTALLED)  ## every revision migrated under writer traffic, on 200,000 rows per table
+	LIVE_TRAFFIC_ROWS=$(or $(SOAK_ROWS),200000) $(BIN)/pytest tests/migrations/test_live_traffic.py
 
 bench: $(INSTALLED)  ## the benchmark suite: one table of figures against baselines (docs/PERFORMANCE.md)
 	$(BIN)/python -m scripts.bench

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, db, privacy
+from app import backup, db, privacy, reconciliation
 from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
@@ -183,7 +183,8 @@ def erd(
 
 @app.command()
 def verify() -> None:
-    """Check the live database: it matches the models and has the extensions it needs."""
+    """Check the live database: it matches the models, has the extensions it needs, and its
+    data migrations accounted for every row."""
     history = History()
     problems = []
     with connected() as engine, engine.connect() as connection:
@@ -195,6 +196,7 @@ def verify() -> None:
             problems += [f"differs from the models: {describe(diff)}" for diff in differences]
         installed = set(connection.scalars(sa.text("SELECT extname FROM pg_extension")))
         available = set(connection.scalars(sa.text("SELECT name FROM pg_available_extensions")))
+        migrated = reconciliation.accounts(connection)
     table = Table("check", "result")
     table.add_row(
         "models match the database", "ok" if not problems else f"{len(problems)} problems"
@@ -206,6 +208,24 @@ def verify() -> None:
             problems.append(f"extension {name!r} is available but not installed")
         table.add_row(f"extension {name}", "installed" if name in installed else "missing")
     console.print(table)
+    ledger = Table("revision", "moved into", "source", "moved", "rejected", "why rejected")
+    for account in migrated:
+        why = "; ".join(f"{reason} ({count})" for reason, count in account.reasons.items())
+        ledger.add_row(
+            account.revision,
+            account.target,
+            str(account.source_rows),
+            str(account.moved_rows),
+            str(account.rejected_rows),
+            why,
+        )
+        if not account.reasons_match:
+            problems.append(
+                f"{account.revision} counted {account.rejected_rows} rejected rows for "
+                f"{account.target}, but its reject table holds {sum(account.reasons.values())}"
+            )
+    if migrated:
+        console.print(ledger)
     for problem in problems:
         errors.print(f"problem: {problem}", markup=False, soft_wrap=True)
     if problems:

@@ -1,11 +1,20 @@
-"""DDL that revisions share: the `updated_at` trigger.
+"""DDL that revisions share: the `updated_at` trigger, and taking locks on tables with traffic.
 
 Revisions import this module (never `app.models`), so what it emits is part of the history: once a
 revision has shipped using a function here, that function's SQL does not change. A different
 behaviour gets a new function.
 """
 
+import logging
+import random
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
 from alembic import op
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger("alembic.runtime.migration")
 
 UPDATED_AT_FUNCTION = "public.set_updated_at"
 UPDATED_AT_TRIGGER = "set_updated_at"
@@ -53,3 +62,151 @@ def drop_updated_at_trigger(table: str, schema: str = "public") -> None:
 def keep_updated_at() -> None:
     """For the rest of this migration's transaction, UPDATEs leave updated_at as it is."""
     op.execute(f"SELECT set_config('{KEEP_UPDATED_AT_SETTING}', 'on', true)")
+
+
+# -- locks on tables that may have traffic ---------------------------------------------------------
+
+LOCK_ATTEMPTS = 10
+LOCK_MODES = (
+    "ACCESS SHARE",
+    "ROW SHARE",
+    "ROW EXCLUSIVE",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+)
+
+
+def lock_tables(modes: Mapping[str, str]) -> None:
+    """Take the locks a revision needs on tables that already exist, first, retrying.
+
+    `modes` maps "schema.table" to the strongest lock mode the revision's statements take on it.
+    Called as the first statement of an upgrade or downgrade, so no later statement waits for a
+    lock: the revision's transaction holds them until it commits.
+
+    A DDL statement that queues for its lock behind a long application transaction stalls every
+    query that arrives after it. So each attempt waits a short while only (100 ms, doubling, at
+    most the session's lock_timeout), gives up (releasing what it had), sleeps a random moment for
+    the traffic to pass, and tries again; after LOCK_ATTEMPTS attempts the revision fails with
+    PostgreSQL's lock_not_available (55P03) and rolls back whole: re-run it later. A deadlock with
+    an application transaction is retried the same way. The loop is plpgsql, so a rendered SQL
+    script (`--sql`) retries too.
+    """
+    statements = []
+    for table, mode in modes.items():
+        if mode not in LOCK_MODES:
+            raise ValueError(f"unknown lock mode {mode!r} for {table}")
+        statements.append(f"LOCK TABLE {table} IN {mode} MODE;")
+    op.execute(LOCK_TABLES.format(locks="\n            ".join(statements), attempts=LOCK_ATTEMPTS))
+
+
+LOCK_TABLES = """
+DO $$
+DECLARE
+    configured CONSTANT text := current_setting('lock_timeout');
+    longest CONSTANT interval := nullif(configured, '0')::interval;
+    attempt integer := 1;
+BEGIN
+    LOOP
+        BEGIN
+            PERFORM set_config('lock_timeout', ceil(1000 * extract(epoch FROM
+                least(interval '100 ms' * 2 ^ (attempt - 1), longest))) || 'ms', true);
+            {locks}
+            EXIT;
+        EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+            IF attempt >= {attempts} THEN
+                RAISE;
+            END IF;
+            RAISE WARNING 'therapy-db: tables busy (%), attempt % of {attempts}; retrying',
+                SQLERRM, attempt;
+        END;
+        PERFORM pg_sleep(random() * least(0.05 * 2 ^ attempt, 2));
+        attempt := attempt + 1;
+    END LOOP;
+    PERFORM set_config('lock_timeout', configured, true);
+END
+$$
+"""
+
+
+@contextmanager
+def outside_transaction() -> Iterator[bool]:
+    """alembic's autocommit_block: yields True when statements now run outside a transaction.
+
+    A caller that hands env.py a connection inside its own transaction runs the whole migration
+    in that transaction; nothing may commit in the middle of it, so the block's statements run in
+    it too (and it yields False).
+    """
+    migration = op.get_context()
+    # alembic's own condition for refusing an autocommit block: it did not begin the transaction.
+    if (
+        not migration.as_sql
+        and migration._transaction is None
+        and migration.connection.in_transaction()
+    ):
+        yield False
+        return
+    with migration.autocommit_block():
+        yield True
+
+
+def create_indexes_concurrently(table: str, indexes: Mapping[str, str], *, schema: str) -> None:
+    """Build indexes (name -> columns) without blocking writes to `table`, each committed alone.
+
+    Call it first in a revision, before the revision's transactional part: a run killed during
+    a build leaves the previous revision in place plus the index, valid or INVALID. CREATE INDEX
+    CONCURRENTLY commits on its own, so a killed or failed build leaves its index INVALID, which
+    `IF NOT EXISTS` would take for done: an invalid leftover of that name is dropped first (a
+    plain DROP INDEX, a moment of ACCESS EXCLUSIVE, only after an interruption), so running the
+    revision again builds each index once and adopts a valid one. Online, a build that hit
+    lock_timeout (it waits for transactions older than itself) is retried like `lock_tables`.
+    """
+    with outside_transaction() as autocommit:
+        for name, columns in indexes.items():
+            _create_index(name, table, columns, schema=schema, concurrently=autocommit)
+
+
+def _create_index(name: str, table: str, columns: str, *, schema: str, concurrently: bool) -> None:
+    drop_invalid = f"""
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_index
+                WHERE indexrelid = to_regclass('{schema}.{name}') AND NOT indisvalid) THEN
+        DROP INDEX {schema}.{name};
+    END IF;
+END
+$$
+"""
+    create = (
+        f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS {name} "
+        f"ON {schema}.{table} ({columns})"
+    )
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            op.execute(drop_invalid)
+            op.execute(create)
+            return
+        except OperationalError as error:
+            lock_timeout = getattr(error.orig, "pgcode", None) == "55P03"
+            if not (concurrently and lock_timeout) or attempt == LOCK_ATTEMPTS:
+                raise
+            log.warning(
+                "therapy-db: %s.%s busy, attempt %d of %d; retrying",
+                schema,
+                table,
+                attempt,
+                LOCK_ATTEMPTS,
+            )
+            time.sleep(random.uniform(0, min(0.05 * 2**attempt, 2)))
+
+
+# -- the migration linter --------------------------------------------------------------------
+
+
+def lint_exemption(rule: str, reason: str) -> None:
+    """Tell squawk (tests/migrations/test_lint.py) that this upgrade or downgrade breaks `rule`
+    on purpose, and why: a comment in the offline SQL only (online it would be an empty query)."""
+    if op.get_context().as_sql:
+        op.execute(f"-- squawk-ignore-file {rule} -- {reason}")

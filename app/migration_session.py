@@ -1,7 +1,8 @@
 """What every migration run holds from its first statement to its last: the lock and the timeouts.
 
 One PostgreSQL session-level advisory lock serialises migration runs: a second `alembic upgrade
-head` waits, then finds the history applied and does nothing. It is a session lock, not a
+head` waits (in short attempts, holding no transaction in between), then finds the history
+applied and does nothing. It is a session lock, not a
 transaction lock, because each revision commits on its own (and `CREATE INDEX CONCURRENTLY` needs
 autocommit); a crashed run releases it when its connection closes.
 
@@ -9,6 +10,7 @@ lock_timeout keeps DDL from queueing behind long application transactions (and s
 all traffic queued behind the DDL); statement_timeout bounds a runaway statement.
 """
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +25,9 @@ from app.settings import Settings
 MIGRATION_LOCK_KEY = int.from_bytes(b"therapdb", "big")
 
 _TIMEOUTS = ("lock_timeout", "statement_timeout")
+
+# How long one attempt at the migration lock waits (below PostgreSQL's default deadlock_timeout).
+LOCK_ATTEMPT = "500ms"
 
 
 class MigrationLockTimeoutError(TherapyDbError):
@@ -57,16 +62,7 @@ def migration_session(connection: Connection, settings: Settings) -> Iterator[No
         name: connection.scalar(sa.text("SELECT current_setting(:name)"), {"name": name})
         for name in _TIMEOUTS
     }
-    _set(connection, lock_timeout=settings.migration_lock_wait, statement_timeout="0")
-    try:
-        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-    except OperationalError as error:
-        if getattr(error.orig, "pgcode", None) != "55P03":  # lock_not_available
-            raise
-        raise MigrationLockTimeoutError(
-            f"another migration run has held the migration lock for over "
-            f"{settings.migration_lock_wait}; retry when it has finished"
-        ) from None
+    _take_migration_lock(connection, settings, owns_transaction)
     _set(
         connection,
         lock_timeout=settings.migration_lock_timeout,
@@ -90,6 +86,45 @@ def migration_session(connection: Connection, settings: Settings) -> Iterator[No
             # The caller's transaction failed: the only safe way to let the lock go is to close
             # the session that holds it.
             connection.invalidate()
+
+
+def _take_migration_lock(
+    connection: Connection, settings: Settings, owns_transaction: bool
+) -> None:
+    """Wait for the migration lock in short attempts, each in a transaction of its own.
+
+    Between attempts the waiting run holds no transaction, and so no snapshot: the run that holds
+    the lock may be building an index CONCURRENTLY, which waits for every older transaction in
+    the database, and would otherwise wait for us while we wait for it (a deadlock). An attempt
+    gives up before PostgreSQL's deadlock check (deadlock_timeout, 1s by default) would fire.
+    """
+    patience = connection.scalar(
+        sa.text("SELECT extract(epoch FROM CAST(:wait AS interval))"),
+        {"wait": settings.migration_lock_wait},
+    )
+    deadline = time.monotonic() + float(patience)
+    while True:
+        attempt = None if owns_transaction else connection.begin_nested()
+        try:
+            _set(connection, lock_timeout=LOCK_ATTEMPT, statement_timeout="0")
+            connection.execute(
+                sa.text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            if attempt is not None:
+                attempt.commit()
+            return
+        except OperationalError as error:
+            if getattr(error.orig, "pgcode", None) != "55P03":  # lock_not_available
+                raise
+            if attempt is not None:
+                attempt.rollback()
+            else:
+                connection.rollback()
+        if time.monotonic() >= deadline:
+            raise MigrationLockTimeoutError(
+                f"another migration run has held the migration lock for over "
+                f"{settings.migration_lock_wait}; retry when it has finished"
+            )
 
 
 def _set(connection: Connection, **settings: str) -> None:

@@ -81,3 +81,37 @@ def alembic_engine(empty_engine: Engine) -> Engine:
 @pytest.fixture
 def alembic_config() -> dict:
     return {"file": str(ROOT / "alembic.ini")}
+
+
+# Live traffic (tests/migrations/test_live_traffic.py): its figures, printed at the end of the run.
+LIVE_TRAFFIC = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def live_traffic_report(request: pytest.FixtureRequest) -> list:
+    return request.config.stash.setdefault(LIVE_TRAFFIC, [])
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    results = config.stash.get(LIVE_TRAFFIC, [])
+    if not results:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("live traffic: writer requests while each revision migrates")
+    write(f"{'migration':<32}{'seconds':>9}{'requests':>10}{'lock timeouts':>15}{'stall s':>9}")
+    made = failed = 0
+    baseline = 0.0
+    for windows, requests, outside in results:
+        made += len(requests)
+        failed += sum(1 for r in requests if r.failure)
+        baseline = max([baseline, *(r.seconds for r in outside)])
+        for w in windows:
+            timeouts = sum(r.lock_timeouts for r in w.requests)
+            write(
+                f"{w.name:<32}{w.ended - w.started:>9.2f}{len(w.requests):>10}"
+                f"{timeouts:>15}{w.stall:>9.3f}"
+            )
+    write(
+        f"writer requests: {made} made, {failed} failed; longest request outside migrations "
+        f"(baseline): {baseline:.3f} s"
+    )

@@ -79,11 +79,41 @@ UNIQUE_CONSTRAINTS_RENAMED = [
 ]
 
 
+# The document's indexes on columns chat_legacy's sessions already had: name -> column.
+CONCURRENT_SESSION_INDEXES = {
+    "idx_sessions_owner": "owner_user_id",
+    "idx_sessions_origin": "origin",
+    "idx_sessions_created_at": "created_at",
+}
+
+
 def rename_constraint(schema: str, table: str, old: str, new: str) -> None:
     op.execute(f'ALTER TABLE "{schema}"."{table}" RENAME CONSTRAINT "{old}" TO "{new}"')
 
 
 def upgrade() -> None:
+    # The document's indexes on columns sessions already has are built without blocking the bot's
+    # writes, each committed on its own before the rest of the revision; safe to run again after
+    # an interruption (see app.ddl.create_indexes_concurrently).
+    ddl.create_indexes_concurrently("sessions", CONCURRENT_SESSION_INDEXES, schema="chat")
+
+    # Adding columns, a constraint and indexes on them: both tables are locked until the commit.
+    ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE", "chat.sessions": "ACCESS EXCLUSIVE"})
+
+    # Under those locks until the commit anyway (only a separate transaction would help):
+    ddl.lint_exemption(
+        "constraint-missing-not-valid",
+        "the check is on columns added in this transaction",
+    )
+    ddl.lint_exemption(
+        "require-concurrent-index-creation",
+        "idx_users_active, idx_sessions_active: columns added in this transaction",
+    )
+    ddl.lint_exemption(
+        "renaming-object",
+        "unique constraints take the document's index names; no client names a constraint",
+    )
+
     # Users and sessions: the extended fields.
     op.add_column(
         "users",
@@ -119,10 +149,7 @@ def upgrade() -> None:
     for schema, table, old, new in UNIQUE_CONSTRAINTS_RENAMED:
         rename_constraint(schema, table, old, new)
     op.create_index("idx_users_active", "users", ["is_active"], schema="public")
-    op.create_index("idx_sessions_owner", "sessions", ["owner_user_id"], schema="chat")
-    op.create_index("idx_sessions_origin", "sessions", ["origin"], schema="chat")
     op.create_index("idx_sessions_active", "sessions", ["is_active"], schema="chat")
-    op.create_index("idx_sessions_created_at", "sessions", ["created_at"], schema="chat")
 
     for enum in (MESSAGE_ROLE, TRANSCRIPT_FORMAT, BACKUP_STATUS):
         enum.create(op.get_bind())
@@ -251,17 +278,26 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE", "chat.sessions": "ACCESS EXCLUSIVE"})
+    ddl.lint_exemption(
+        "require-concurrent-index-deletion",
+        "dropped in the transaction that holds both tables anyway",
+    )
+    ddl.lint_exemption(
+        "renaming-object",
+        "the unique constraints get chat_legacy's names back",
+    )
+
     # Dropping a table drops its indexes, constraints and trigger with it.
     for table in ("backup_logs", "system_configs", "metrics", "transcripts", "messages"):
         op.drop_table(table, schema="chat")
     for enum in (BACKUP_STATUS, TRANSCRIPT_FORMAT, MESSAGE_ROLE):
         enum.drop(op.get_bind())
 
-    op.drop_index("idx_sessions_created_at", table_name="sessions", schema="chat")
     op.drop_index("idx_sessions_active", table_name="sessions", schema="chat")
-    op.drop_index("idx_sessions_origin", table_name="sessions", schema="chat")
-    op.drop_index("idx_sessions_owner", table_name="sessions", schema="chat")
     op.drop_index("idx_users_active", table_name="users", schema="public")
+    for name in reversed(CONCURRENT_SESSION_INDEXES):
+        op.drop_index(name, table_name="sessions", schema="chat")
     for schema, table, old, new in reversed(UNIQUE_CONSTRAINTS_RENAMED):
         rename_constraint(schema, table, new, old)
 

@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from app import ddl
+
 revision: str = "chat_legacy"
 down_revision: str | Sequence[str] | None = "clinic_integration"
 branch_labels: str | Sequence[str] | None = None
@@ -39,6 +41,15 @@ SESSION_ORIGIN = postgresql.ENUM(
 
 
 def upgrade() -> None:
+    ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE"})
+    ddl.lint_exemption(
+        "constraint-missing-not-valid",
+        "uq_users_discord_id is on a column added in this transaction",
+    )
+    ddl.lint_exemption(
+        "disallowed-unique-constraint",
+        "built under the ACCESS EXCLUSIVE lock the new columns hold anyway",
+    )
     op.add_column("users", sa.Column("discord_id", sa.BigInteger(), nullable=True), schema="public")
     op.add_column("users", sa.Column("display_label", sa.Text(), nullable=True), schema="public")
     op.create_unique_constraint(
@@ -69,6 +80,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE"})
     op.drop_table("sessions", schema="chat")
     SESSION_ORIGIN.drop(op.get_bind())
 

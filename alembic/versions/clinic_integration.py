@@ -50,6 +50,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from app import ddl
+
 revision: str = "clinic_integration"
 down_revision: str | Sequence[str] | None = "clinic_legacy"
 branch_labels: str | Sequence[str] | None = None
@@ -206,6 +208,34 @@ CONSENTS_COMMENT = (
 
 
 def upgrade() -> None:
+    # The audit log (and its partitions) changes shape; the consent and transcript tables'
+    # foreign keys lock writers out of sys_usuarios.
+    ddl.lock_tables(
+        {"auth.audit_log": "ACCESS EXCLUSIVE", "auth.sys_usuarios": "SHARE ROW EXCLUSIVE"}
+    )
+    # The plan's changes, under the audit log's ACCESS EXCLUSIVE lock until the commit anyway
+    # (adding columns and partitions needs it; only a separate transaction would help):
+    ddl.lint_exemption(
+        "ban-drop-not-null",
+        "the plan makes registro_id optional: a request need not concern one record",
+    )
+    ddl.lint_exemption(
+        "ban-drop-constraint",
+        "ck_audit_log_accion is replaced at once by a wider check",
+    )
+    ddl.lint_exemption(
+        "constraint-missing-not-valid",
+        "the checks are validated under the lock the revision holds anyway",
+    )
+    ddl.lint_exemption(
+        "require-concurrent-index-creation",
+        "the plan's indexes are on columns added in this transaction",
+    )
+    ddl.lint_exemption(
+        "ban-alter-identity",
+        "GENERATED ALWAYS is the point: only the sequence hands out ids",
+    )
+
     # -- 1. The audit log: the plan's columns, a nullable registro_id, every accion the API writes
     for name, type_ in NEW_AUDIT_COLUMNS.items():
         op.add_column("audit_log", sa.Column(name, type_, nullable=True), schema="auth")
@@ -335,6 +365,22 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables({"auth.audit_log": "ACCESS EXCLUSIVE", "auth.sys_usuarios": "ACCESS EXCLUSIVE"})
+    # Back to the legacy shape under the audit log's ACCESS EXCLUSIVE lock (dropping partitions
+    # and columns needs it), in one transaction so a failure leaves the plan's shape whole:
+    ddl.lint_exemption(
+        "require-concurrent-index-deletion",
+        "the plan's indexes go with the lock held anyway",
+    )
+    ddl.lint_exemption(
+        "constraint-missing-not-valid",
+        "the legacy accion check, validated under that lock",
+    )
+    ddl.lint_exemption(
+        "adding-not-nullable-field",
+        "registro_id NOT NULL again: rows without one moved to the overflow table first",
+    )
+
     # -- 4. Transcripts and consents have no place in the legacy shape
     op.drop_table("voice_transcripts", schema="auth")
     op.drop_table("voice_transcript_consents", schema="auth")

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import bulk
+from app import bulk, ddl
 
 revision: str = "coaching_phase4"
 down_revision: str | Sequence[str] | None = "coaching_phase3"
@@ -40,6 +40,10 @@ NOW = sa.text("now()")
 
 
 def upgrade() -> None:
+    # The foreign key locks writers out of sessions; messages are locked likewise, so the
+    # backfill copies every message of a completed session.
+    ddl.lock_tables({"coaching.sessions": "SHARE ROW EXCLUSIVE", "coaching.messages": "SHARE"})
+
     bulk.use_backfill_memory()
     tables = bulk.NewTables()  # its keys come after the backfill
     tables.create_table(
@@ -89,4 +93,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.lock_tables({"coaching.sessions": "ACCESS EXCLUSIVE"})
     op.drop_table("transcripts", schema="coaching")

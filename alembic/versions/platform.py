@@ -4,6 +4,10 @@
 app's shape (username, password_hash, role); those columns are nullable because people who come
 from the other four systems have none of them.
 
+`public.migration_reconciliation` is where every later data migration accounts for its rows:
+one row per backfill, written by the migration itself when it runs, and refused by the database
+unless every source row was moved or rejected (with its reason, in the context's reject table).
+
 Revision ID: platform
 Revises:
 Create Date: 2026-11-23
@@ -50,8 +54,25 @@ def upgrade() -> None:
     )
     ddl.add_updated_at_trigger("users", schema="public")
 
+    op.create_table(
+        "migration_reconciliation",
+        sa.Column("revision", sa.Text(), nullable=False),
+        sa.Column("target", sa.Text(), nullable=False),
+        sa.Column("source_rows", sa.BigInteger(), nullable=False),
+        sa.Column("moved_rows", sa.BigInteger(), nullable=False),
+        sa.Column("rejected_rows", sa.BigInteger(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.CheckConstraint(
+            "source_rows = moved_rows + rejected_rows",
+            name=op.f("ck_migration_reconciliation_every_row_accounted_for"),
+        ),
+        sa.PrimaryKeyConstraint("revision", "target", name=op.f("pk_migration_reconciliation")),
+        schema="public",
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("migration_reconciliation", schema="public")
     op.drop_table("users", schema="public")
     ddl.drop_updated_at_function()
     for schema in reversed(CONTEXT_SCHEMAS):

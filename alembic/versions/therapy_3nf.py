@@ -42,6 +42,11 @@ THERAPIST, RESEARCHER = "therapy_db_therapist", "therapy_db_researcher"
 
 
 def upgrade() -> None:
+    # The read-only trigger, and the new tables' foreign keys to users, lock out writers.
+    ddl.lock_tables(
+        {"therapy.conversation_logs": "SHARE ROW EXCLUSIVE", "public.users": "SHARE ROW EXCLUSIVE"}
+    )
+
     # 1. The legacy log: history, read-only from now on.
     op.execute(
         """
@@ -243,6 +248,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping the trigger, and the tables whose foreign keys point at users.
+    ddl.lock_tables(
+        {"therapy.conversation_logs": "ACCESS EXCLUSIVE", "public.users": "ACCESS EXCLUSIVE"}
+    )
     op.execute(
         "REVOKE SELECT ON therapy.therapy_sessions, therapy.session_configurations, "
         f"therapy.messages, therapy.conversation_logs FROM {THERAPIST}"

@@ -1,8 +1,18 @@
 """All models: importing this package registers every context's tables on `metadata`."""
 
-from app.models import chat, clinic, coaching, identity, therapy
+from app.models import chat, clinic, coaching, identity, platform, therapy
 from app.models.base import SCHEMAS, Base
 
 metadata = Base.metadata
 
-__all__ = ["SCHEMAS", "Base", "chat", "clinic", "coaching", "identity", "metadata", "therapy"]
+__all__ = [
+    "SCHEMAS",
+    "Base",
+    "chat",
+    "clinic",
+    "coaching",
+    "identity",
+    "metadata",
+    "platform",
+    "therapy",
+]
