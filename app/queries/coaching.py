@@ -32,10 +32,10 @@ def nearest_personas(
     Served by the HNSW index on user_persona.vector_data, so the result is approximate (the
     index's recall, not an exact scan), as similarity search at scale needs.
     """
-    query = _nearest(embedding, k)
+    query, parameters = NEAREST, {"embedding": embedding, "k": k}
     if exclude_user_id is not None:
-        query = query.where(UserPersona.user_id != exclude_user_id)
-    return [SimilarPerson(*row) for row in session.execute(query)]
+        query, parameters["user_id"] = NEAREST_BUT_ONE, exclude_user_id
+    return [SimilarPerson(*row) for row in session.execute(query, parameters)]
 
 
 def similar_users(session: Session, user_id: uuid.UUID, k: int = 10) -> list[SimilarPerson]:
@@ -44,13 +44,11 @@ def similar_users(session: Session, user_id: uuid.UUID, k: int = 10) -> list[Sim
     One statement: the person's embedding is looked up by the database, never sent to the
     client and back (1536 numbers as text each way cost more than the index search).
     """
-    theirs = aliased(UserPersona)
-    embedding = sa.select(theirs.vector_data).where(theirs.user_id == user_id).scalar_subquery()
-    query = _nearest(embedding, k).where(UserPersona.user_id != user_id, embedding.is_not(None))
-    return [SimilarPerson(*row) for row in session.execute(query)]
+    rows = session.execute(SIMILAR, {"user_id": user_id, "k": k})
+    return [SimilarPerson(*row) for row in rows]
 
 
-def _nearest(embedding, k: int) -> sa.Select:
+def _nearest(embedding) -> sa.Select:
     """People with an embedding, nearest to `embedding` first. Ordered by the `distance` label,
     so the embedding appears once in the statement (the index scan yields that order)."""
     distance = UserPersona.vector_data.cosine_distance(embedding).label("distance")
@@ -58,8 +56,22 @@ def _nearest(embedding, k: int) -> sa.Select:
         sa.select(UserPersona.user_id, distance)
         .where(UserPersona.vector_data.is_not(None))
         .order_by(distance)
-        .limit(k)
+        .limit(sa.bindparam("k"))
     )
+
+
+# The similarity statements are built once: building one costs more than running it.
+NEAREST = _nearest(sa.bindparam("embedding", type_=UserPersona.vector_data.type))
+NEAREST_BUT_ONE = NEAREST.where(UserPersona.user_id != sa.bindparam("user_id"))
+_theirs = aliased(UserPersona, name="theirs")
+_their_embedding = (
+    sa.select(_theirs.vector_data)
+    .where(_theirs.user_id == sa.bindparam("user_id"))
+    .scalar_subquery()
+)
+SIMILAR = _nearest(_their_embedding).where(
+    UserPersona.user_id != sa.bindparam("user_id"), _their_embedding.is_not(None)
+)
 
 
 def goal_progress(session: Session, user_id: uuid.UUID) -> Sequence[Row]:
