@@ -1,8 +1,10 @@
 """The benchmark suite: `make bench` (or `.venv/bin/python -m scripts.bench`).
 
-Runs the four parts of issue 10 on throwaway servers and prints one table (Markdown), each figure
-a median of several runs next to a baseline measured in the same run, then the EXPLAIN plan of
-every hot query. Progress goes to stderr. docs/PERFORMANCE.md holds the latest output.
+Runs on throwaway servers and prints one table (Markdown), each figure a median of several runs
+next to a baseline measured in the same run, then the EXPLAIN plan of every hot query:
+1 schema build, 2 data migrations, 3 hot queries, 4 test databases and the whole suite, 5 the
+clinic's recurring operations. Progress goes to stderr. docs/PERFORMANCE.md holds the latest
+output.
 """
 
 import argparse
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from scripts.bench import hot_queries, migrations, provisioning, schema_build
+from scripts.bench import hot_queries, migrations, operations, provisioning, schema_build
 from scripts.bench.measure import median
 from scripts.bench.server import BenchServer, bench_server
 from scripts.bench.table import Row, count, markdown, seconds
@@ -99,12 +101,38 @@ def hot_query_rows(server: BenchServer, quick: bool) -> tuple[list[Row], list]:
             query.rows_in_tables if not quick else "quick",
             f"p50 {result.p50:.2f} ms · p95 {result.p95:.2f} ms ({len(result.samples)} calls)"
             f" · {served}" + (f" · SEQ SCAN {', '.join(result.seq_scans)}" if result.seq_scans
-                              else ""),
+                              else "") + (f" · {result.quality}" if result.quality else ""),
             f"`SELECT 1`: p50 {median(result.baseline):.2f} ms",
             result.p50 / median(result.baseline), "p95 ≤ 5 ms, by an index", ok, query.why,
         ))  # fmt: skip
     server.drop("bench_hot")
     return rows, results
+
+
+OPERATIONS = {  # what, the baseline, the target (operations of their own kind: no target)
+    "purge": (
+        f"retention purge (`purge_voice_transcripts`, batches of {operations.BATCH:,}, a commit "
+        "each)", "one DELETE",
+    ),
+    "writer": ("audit writer (`record_api_request` + commit per request)",
+               "plain INSERT + commit per row, bare table"),
+    "consent": ("transcript insert with the consent trigger", "trigger disabled"),
+}  # fmt: skip
+
+
+def operation_rows(server: BenchServer, runs: int) -> list[Row]:
+    progress("clinic operations")
+    rows = []
+    for name, samples in operations.measure_operations(server, runs).items():
+        what, baseline = OPERATIONS[name]
+        seconds_, rows_ = median(s[0] for s in samples), samples[0][1]
+        b_seconds, b_rows = median(s[2] for s in samples), samples[0][3]
+        rate, b_rate = rows_ / seconds_, b_rows / b_seconds
+        rows.append(Row(
+            "5 clinic operations", what, f"{rows_:,} rows", f"{count(rate)} rows/s",
+            f"{baseline}: {count(b_rate)} rows/s", rate / b_rate, "", None,
+        ))  # fmt: skip
+    return rows
 
 
 def provisioning_rows(run_suite: bool) -> list[Row]:
@@ -147,7 +175,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tenth of the data: a smoke test")
     parser.add_argument("--no-suite", action="store_true", help="skip running the whole suite")
     parser.add_argument(
-        "--parts", default="1234", help="which parts to run, e.g. 23 (default: all)"
+        "--parts", default="12345", help="which parts to run, e.g. 23 (default: all)"
     )
     arguments = parser.parse_args()
 
@@ -166,6 +194,8 @@ def main() -> None:
         if "3" in arguments.parts:
             query_rows, results = hot_query_rows(server, arguments.quick)
             rows += query_rows
+        if "5" in arguments.parts:
+            rows += operation_rows(server, arguments.runs)
     if "4" in arguments.parts:
         rows += provisioning_rows(not arguments.no_suite)
 

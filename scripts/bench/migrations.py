@@ -2,7 +2,7 @@
 
 A case is one context: a template database at the revision before its migrations, loaded with
 legacy data of one size; each run clones it and walks the context's steps (upgrades, then the
-downgrades back), every step in its own process (scripts.bench.step). After each revision's
+downgrades back) in one migrating process (scripts.bench.step). After each revision's
 upgrade, in the same run, the floor: one INSERT ... SELECT writing again the rows that revision
 wrote or checked (its tables' rows, same columns) into bare tables. Both directions of a revision
 are compared to that floor.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from scripts.bench import data
 from scripts.bench.measure import count_rows, median, read_floor, write_floor
 from scripts.bench.server import BenchServer
-from scripts.bench.step import run_step
+from scripts.bench.step import migrator
 from tests.support import upgrade
 
 
@@ -52,12 +52,12 @@ class Case:
     floors: dict[str, Floor] = field(default_factory=dict)  # by revision
 
 
-def up(revision: str, *rows: str) -> Step:
-    return Step("upgrade", revision, revision, rows)
+def up(revision: str, *rows: str, why: str = "") -> Step:
+    return Step("upgrade", revision, revision, rows, why)
 
 
-def down(revision: str, to: str, *rows: str) -> Step:
-    return Step("downgrade", to, revision, rows)
+def down(revision: str, to: str, *rows: str, why: str = "") -> Step:
+    return Step("downgrade", to, revision, rows, why)
 
 
 COACHING_P2 = (
@@ -81,9 +81,16 @@ CASES = [
         unit="messages",
         start="therapy_3nf",
         loader=data.THERAPY,
-        sizes=(30_000, 100_000, 300_000),
+        sizes=(20_000, 60_000, 200_000),
         steps=(
-            down("therapy_3nf", "therapy_legacy", "therapy.conversation_logs"),
+            down(
+                "therapy_3nf",
+                "therapy_legacy",
+                "therapy.conversation_logs",
+                why="each message's extras is a JSON document built from its metadata and its "
+                "session's details, and the messages are numbered in time order (a sort of "
+                "them all): the floor copies finished rows",
+            ),
             up("therapy_3nf"),
         ),
         floors={
@@ -99,12 +106,38 @@ CASES = [
         loader=data.COACHING,
         sizes=(10_000, 30_000, 100_000),
         steps=(
-            up("coaching_phase2", *COACHING_P2),
-            up("coaching_phase3", *COACHING_P3),
-            up("coaching_phase4", "coaching.transcripts"),
+            up(
+                "coaching_phase2",
+                *COACHING_P2,
+                why="computes every person's engagement analytics from all their messages (a "
+                "window over every message, sorted: about half the time) and rewrites every "
+                "conversation with its person's id; the floor copies finished rows",
+            ),
+            up(
+                "coaching_phase3",
+                *COACHING_P3,
+                why="classifies every conversation and message (whole numbers from app-written "
+                "JSON, reasons for each reject), in one statement per target table, so each "
+                "source is read twice; it writes one row for every six it reads, and the floor "
+                "reads each source once and writes only the finished rows",
+            ),
+            up(
+                "coaching_phase4",
+                "coaching.transcripts",
+                why="numbers every completed session's messages (a sort of them all) and "
+                "builds the unique (session, position) index and the keys; the floor copies "
+                "finished rows",
+            ),
             down("coaching_phase4", "coaching_phase3"),
             down("coaching_phase3", "coaching_phase2"),
-            down("coaching_phase2", "coaching_phase1", "coaching.conversations"),
+            down(
+                "coaching_phase2",
+                "coaching_phase1",
+                "coaching.conversations",
+                why="gives every conversation its user id string back with an UPDATE (a new "
+                "version of each row and its key entry): the string cannot be computed from the "
+                "uuid, so a one-pass rewrite is not possible; then deletes the people",
+            ),
         ),
         floors={
             "coaching_phase2": Floor(COACHING_P2, ("coaching.messages",)),
@@ -117,7 +150,7 @@ CASES = [
         unit="audit rows",
         start="clinic_legacy",
         loader=data.CLINIC,
-        sizes=(100_000, 300_000, 1_000_000),
+        sizes=(30_000, 100_000, 300_000),
         steps=(
             up("clinic_integration"),
             down("clinic_integration", "clinic_legacy"),
@@ -167,13 +200,13 @@ def measure_case(server: BenchServer, case: Case, size: int, runs: int) -> list[
     results = {step: Measured(case, step, size) for step in case.steps}
     for _ in range(runs):
         floors: dict[str, tuple[float, int]] = {}
-        with server.clone(template) as clone:
+        with server.clone(template) as clone, migrator(clone.url) as migrating:
             for step in case.steps:
                 floor = case.floors.get(step.revision) if step.revision not in floors else None
                 if floor:  # its sources are read before the step, its rows written after it
                     reading = read_floor(clone, floor.reads)
                 server.checkpoint()
-                result = run_step(clone.url, step.direction, step.to)
+                result = migrating.run(step.direction, step.to)
                 measured = results[step]
                 measured.seconds.append(result.seconds)
                 measured.peak_rss_mb.append(result.peak_rss_mb)
