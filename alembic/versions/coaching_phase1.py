@@ -11,7 +11,7 @@ a conversation's messages go with it (ON DELETE CASCADE), and the two lookups th
 person's conversations, a conversation's messages in order) are indexed.
 
 Revision ID: coaching_phase1
-Revises: therapy_3nf
+Revises: memory_normalized
 Create Date: 2026-11-23
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from app import ddl
 
 revision: str = "coaching_phase1"
-down_revision: str | Sequence[str] | None = "therapy_3nf"
+down_revision: str | Sequence[str] | None = "memory_normalized"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

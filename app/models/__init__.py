@@ -1,6 +1,6 @@
 """All models: importing this package registers every context's tables on `metadata`."""
 
-from app.models import chat, clinic, coaching, identity, platform, therapy
+from app.models import chat, clinic, coaching, identity, memory, platform, therapy
 from app.models.base import SCHEMAS, Base
 
 metadata = Base.metadata
@@ -12,6 +12,7 @@ __all__ = [
     "clinic",
     "coaching",
     "identity",
+    "memory",
     "metadata",
     "platform",
     "therapy",

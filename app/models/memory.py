@@ -1,0 +1,828 @@
+"""Memory (schema `memory`, seed 001): what the companion remembers about each person.
+
+Reading guide. Almost every table belongs to one user (`user_id`, deleted with them) and has one
+of these shapes, each a mixin below:
+
+- `OnePerUser`: at most one row per user (the profile summary, AI preferences, sleep routine, ...).
+- `MemoryList`: a list of things remembered (themes, people, goals, values, ...).
+  `LegacyList`s are the lists the legacy profile kept as JSON arrays: one row per element,
+  `position` its place in the array, its text in the item column (declared first). An element
+  that was not a plain string (a number, an object, a nested array, null) is also kept as
+  `legacy_value`, so the downgrade gives it back exactly.
+- `OwnedByUser`: anything else of a user's (conversations, messages, crisis flags, feedback).
+
+`user_profile_legacy_values` keeps the few legacy values those rows cannot say by themselves (a
+bare value, `[]` or JSON null where a list was expected; anything but a plain string where a text
+answer was expected). The `*_rejected` tables hold the legacy rows the normalization could not
+place (a profile with no user, a second profile of one user, a message whose conversation is
+unknown, ...) exactly as they were, with the reason. docs/SEEDS.md maps every legacy field.
+"""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, event, false, func, true
+from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPrimaryKey
+
+SCHEMA = "memory"
+
+
+def between(low: int, high: int, *args, **kwargs) -> MappedColumn:
+    """A column CHECKed to low..high; the constraint is named `ck_<table>_<column>`.
+
+    The CHECK is added when the column joins its table, so use it on a mapped class itself: a
+    mixin's columns are copied per table, and the copies would go unchecked.
+    """
+    column = mapped_column(*args, **kwargs)
+
+    def add_check(column, table) -> None:
+        table.append_constraint(
+            CheckConstraint(f"{column.name} BETWEEN {low} AND {high}", name=column.name)
+        )
+
+    event.listen(column.column, "after_parent_attach", add_check)
+    return column
+
+
+def rating(**kwargs) -> MappedColumn:
+    """A 1..10 rating or level: the scale the companion uses throughout."""
+    return between(1, 10, **kwargs)
+
+
+def deleted_with_user() -> ForeignKey:
+    return ForeignKey("public.users.id", ondelete="CASCADE")
+
+
+class InMemorySchema:
+    __table_args__ = {"schema": SCHEMA}
+
+
+class OwnedByUser(InMemorySchema, UUIDPrimaryKey, Timestamps):
+    """A row of one user's, deleted with them."""
+
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
+
+
+class OnePerUser(InMemorySchema, UUIDPrimaryKey, Timestamps):
+    """At most one row per user (the reference schema's "1:1"), deleted with them."""
+
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), unique=True)
+
+
+class MemoryList(OwnedByUser):
+    """A list of things remembered about a user, read by `app.queries.memory` in order."""
+
+
+class LegacyList(MemoryList):
+    """A list the legacy profile kept as a JSON array: one row per element."""
+
+    position: Mapped[int | None] = mapped_column(
+        comment="Place in the list: the legacy array's order; items without one come last."
+    )
+    legacy_value: Mapped[Any | None] = mapped_column(
+        comment="The legacy JSON element when it was not a plain string (the item column then "
+        "holds its JSON text)."
+    )
+
+
+class Deactivatable:
+    """Items are retired rather than deleted: an inactive item is history, not current memory."""
+
+    is_active: Mapped[bool] = mapped_column(server_default=true())
+
+
+# -- one row per user -----------------------------------------------------------------------------
+
+
+class UserProfileSummary(OnePerUser, Base):
+    """What was `memory_profiles`, without its lists: levels and the intake's text answers.
+
+    `id` is the legacy profile's. created_at and updated_at stay nullable as the legacy columns
+    were (a legacy profile may lack them); the database keeps updated_at current from now on.
+    """
+
+    __tablename__ = "user_profile_summary"
+
+    spiritual_connection_level: Mapped[int | None] = rating()
+    personal_agency_level: Mapped[int | None] = rating()
+    boundaries_awareness: Mapped[int | None] = rating()
+    self_development_capacity: Mapped[int | None] = rating()
+    hard_truths_tolerance: Mapped[int | None] = rating()
+    awareness_level: Mapped[int | None] = rating()
+    suicidal_risk_level: Mapped[int | None] = between(0, 3, SmallInteger)
+    sleep_quality: Mapped[str | None]
+    mood_score_initial: Mapped[int | None]
+    biggest_challenge: Mapped[str | None]
+    biggest_obstacle: Mapped[str | None]
+    motivation_for_joining: Mapped[str | None]
+    hopes_to_achieve: Mapped[str | None]
+    summary: Mapped[str | None]
+    therapy_type: Mapped[str | None]
+    therapy_duration: Mapped[str | None]
+    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+
+
+class UserAiPreference(OnePerUser, Base):
+    """How the user wants the AI to talk to them (legacy therapeutic_approach, preferred_tone)."""
+
+    __tablename__ = "user_ai_preferences"
+
+    ai_voice_style: Mapped[str | None]
+    growth_vs_support: Mapped[str | None]
+    pushback_level: Mapped[int | None] = rating()
+    self_awareness_level: Mapped[int | None] = rating()
+    goal_modeling_level: Mapped[int | None] = rating()
+    therapeutic_approach: Mapped[str | None]
+    validation_vs_challenge: Mapped[int | None] = rating()
+    directness_level: Mapped[int | None] = rating()
+    emotional_tone: Mapped[str | None]
+    reflection_depth: Mapped[int | None] = rating()
+    memory_recall_frequency: Mapped[int | None] = rating()
+    goal_focus_level: Mapped[int | None] = rating()
+    session_length_preference: Mapped[str | None]
+    voice_output_style: Mapped[str | None]
+    check_in_frequency: Mapped[str | None]
+    crisis_sensitivity_level: Mapped[int | None] = rating()
+    preferred_language: Mapped[str | None]
+    notes: Mapped[str | None]
+
+
+class UserSleepRoutine(OnePerUser, Base):
+    """Sleep patterns; `notes` holds the legacy free-form sleep_routine."""
+
+    __tablename__ = "user_sleep_routine"
+
+    bedtime: Mapped[str | None]
+    wake_time: Mapped[str | None]
+    sleep_duration_hours: Mapped[Decimal | None] = between(0, 24)
+    sleep_quality_rating: Mapped[int | None] = rating()
+    sleep_hygiene_practices: Mapped[list[str] | None]
+    sleep_issues: Mapped[list[str] | None]
+    notes: Mapped[str | None]
+
+
+class UserRelationshipStatus(OnePerUser, Base):
+    """Current relationship status (legacy relationship_status is `current_status`)."""
+
+    __tablename__ = "user_relationship_status"
+
+    current_status: Mapped[str | None]
+    partner_name: Mapped[str | None]
+    relationship_duration: Mapped[str | None]
+    satisfaction_level: Mapped[int | None] = rating()
+    challenges: Mapped[list[str] | None]
+    strengths: Mapped[list[str] | None]
+
+
+class UserLivingSituation(OnePerUser, Base):
+    """Living arrangements (legacy living_situation is `living_arrangement`)."""
+
+    __tablename__ = "user_living_situation"
+
+    living_arrangement: Mapped[str | None]
+    location: Mapped[str | None]
+    housemates: Mapped[list[str] | None]
+    financial_stability: Mapped[str | None]
+    housing_satisfaction: Mapped[int | None] = rating()
+
+
+class UserSpiritualPath(OnePerUser, Base):
+    """Spiritual beliefs and practices; `notes` holds the legacy spiritual_path_notes."""
+
+    __tablename__ = "user_spiritual_path"
+
+    spiritual_beliefs: Mapped[list[str] | None]
+    practices: Mapped[list[str] | None]
+    community_involvement: Mapped[str | None]
+    connection_level: Mapped[int | None] = rating()
+    spiritual_challenges: Mapped[list[str] | None]
+    spiritual_growth_goals: Mapped[list[str] | None]
+    notes: Mapped[str | None]
+
+
+class UserConversationContinuity(OnePerUser, Base):
+    """Where the last session left off, so the next one picks up the thread."""
+
+    __tablename__ = "user_conversation_continuity"
+
+    last_conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="SET NULL"), index=True
+    )
+    last_session_summary: Mapped[str | None]
+    open_threads: Mapped[list[str] | None]
+    next_session_focus: Mapped[str | None]
+    last_interaction_at: Mapped[datetime | None]
+
+
+# -- the lists the legacy profile kept as JSON arrays ---------------------------------------------
+
+
+class UserTheme(LegacyList, Deactivatable, Base):
+    """Therapeutic themes (legacy themes)."""
+
+    __tablename__ = "user_themes"
+
+    theme_name: Mapped[str]
+    theme_category: Mapped[str | None]
+    importance_level: Mapped[int | None] = rating()
+
+
+class UserPerson(LegacyList, Deactivatable, Base):
+    """Important people in the user's life (legacy people)."""
+
+    __tablename__ = "user_people"
+
+    name: Mapped[str]
+    relationship_type: Mapped[str | None]
+    role: Mapped[str | None]
+    importance_level: Mapped[int | None] = rating()
+    notes: Mapped[str | None]
+
+
+class UserCopingTool(LegacyList, Deactivatable, Base):
+    """Coping strategies and tools (legacy coping_tools)."""
+
+    __tablename__ = "user_coping_tools"
+
+    tool_name: Mapped[str]
+    tool_category: Mapped[str | None]
+    effectiveness_rating: Mapped[int | None] = rating()
+    description: Mapped[str | None]
+    when_to_use: Mapped[str | None]
+
+
+class UserGoal(LegacyList, Base):
+    """Therapeutic and personal goals (legacy goals); `status` says whether one is current."""
+
+    __tablename__ = "user_goals"
+
+    goal_title: Mapped[str]
+    goal_description: Mapped[str | None]
+    goal_category: Mapped[str | None]
+    priority_level: Mapped[int | None] = rating()
+    target_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(server_default="active")
+    progress_percentage: Mapped[int] = between(0, 100, server_default="0")
+
+
+class UserPreferredTherapyStyle(LegacyList, Deactivatable, Base):
+    """Therapy styles the user prefers (legacy preferred_therapy_styles; no upstream table)."""
+
+    __tablename__ = "user_preferred_therapy_styles"
+
+    style_name: Mapped[str]
+
+
+class UserTraumaPattern(LegacyList, Deactivatable, Base):
+    """Trauma-related patterns (legacy trauma_patterns)."""
+
+    __tablename__ = "user_trauma_patterns"
+
+    pattern_name: Mapped[str]
+    pattern_description: Mapped[str | None]
+    trigger_events: Mapped[list[str] | None]
+    emotional_response: Mapped[str | None]
+    coping_strategies: Mapped[list[str] | None]
+    severity_level: Mapped[int | None] = rating()
+
+
+class UserPatternLoop(LegacyList, Deactivatable, Base):
+    """Behavioral pattern loops (legacy pattern_loops)."""
+
+    __tablename__ = "user_pattern_loops"
+
+    loop_name: Mapped[str]
+    trigger_situation: Mapped[str | None]
+    automatic_response: Mapped[str | None]
+    consequences: Mapped[str | None]
+    alternative_responses: Mapped[list[str] | None]
+
+
+class UserShadowTheme(LegacyList, Deactivatable, Base):
+    """Shadow work themes (legacy shadow_themes)."""
+
+    __tablename__ = "user_shadow_themes"
+
+    theme_name: Mapped[str]
+    theme_description: Mapped[str | None]
+    triggers: Mapped[list[str] | None]
+    avoidance_behaviors: Mapped[list[str] | None]
+    integration_strategies: Mapped[list[str] | None]
+
+
+class UserAncestralIssue(LegacyList, Deactivatable, Base):
+    """Generational trauma patterns (legacy ancestral_issues)."""
+
+    __tablename__ = "user_ancestral_issues"
+
+    issue_name: Mapped[str]
+    issue_description: Mapped[str | None]
+    generational_impact: Mapped[str | None]
+    current_manifestation: Mapped[str | None]
+    healing_approaches: Mapped[list[str] | None]
+
+
+class UserCurrentPractice(LegacyList, Deactivatable, Base):
+    """Current therapeutic practices (legacy current_practices)."""
+
+    __tablename__ = "user_current_practices"
+
+    practice_name: Mapped[str]
+    practice_type: Mapped[str | None]
+    frequency: Mapped[str | None]
+    effectiveness_rating: Mapped[int | None] = rating()
+    notes: Mapped[str | None]
+
+
+class UserRegulationStrategy(LegacyList, Deactivatable, Base):
+    """Emotional regulation strategies (legacy regulation_strategies)."""
+
+    __tablename__ = "user_regulation_strategies"
+
+    strategy_name: Mapped[str]
+    strategy_type: Mapped[str | None]
+    when_to_use: Mapped[str | None]
+    effectiveness_rating: Mapped[int | None] = rating()
+    notes: Mapped[str | None]
+
+
+class UserDysregulatingFactor(LegacyList, Deactivatable, Base):
+    """Factors that cause dysregulation (legacy dysregulating_factors)."""
+
+    __tablename__ = "user_dysregulating_factors"
+
+    factor_name: Mapped[str]
+    factor_type: Mapped[str | None]
+    impact_level: Mapped[int | None] = rating()
+    triggers: Mapped[list[str] | None]
+    coping_strategies: Mapped[list[str] | None]
+
+
+class UserRoleModelTrait(LegacyList, Deactivatable, Base):
+    """Admired traits and role models (legacy role_model_traits)."""
+
+    __tablename__ = "user_role_model_traits"
+
+    trait_name: Mapped[str]
+    person_name: Mapped[str | None]
+    trait_description: Mapped[str | None]
+    aspiration_level: Mapped[int | None] = rating()
+
+
+class UserGrowthMilestone(LegacyList, Deactivatable, Base):
+    """Personal growth achievements (legacy growth_milestones)."""
+
+    __tablename__ = "user_growth_milestones"
+
+    milestone_title: Mapped[str]
+    milestone_description: Mapped[str | None]
+    category: Mapped[str | None]
+    date_achieved: Mapped[date | None]
+    significance_level: Mapped[int | None] = rating()
+    lessons_learned: Mapped[str | None]
+
+
+class UserEmotionalPattern(LegacyList, Deactivatable, Base):
+    """Emotional response patterns (legacy emotional_patterns)."""
+
+    __tablename__ = "user_emotional_patterns"
+
+    pattern_name: Mapped[str]
+    emotional_state: Mapped[str | None]
+    triggers: Mapped[list[str] | None]
+    duration_pattern: Mapped[str | None]
+    intensity_level: Mapped[int | None] = rating()
+    coping_strategies: Mapped[list[str] | None]
+
+
+class UserRelationshipDynamic(LegacyList, Deactivatable, Base):
+    """Relationship patterns (legacy relationship_dynamics, in `dynamic_pattern`).
+
+    `relationship_type` is nullable, unlike upstream: a legacy item describes a dynamic and names
+    no relationship type, and inventing one would misinform the assistant.
+    """
+
+    __tablename__ = "user_relationship_dynamics"
+
+    dynamic_pattern: Mapped[str]
+    relationship_type: Mapped[str | None]
+    communication_style: Mapped[str | None]
+    conflict_resolution: Mapped[str | None]
+    emotional_safety_level: Mapped[int | None] = rating()
+
+
+class UserGrowthOpportunity(LegacyList, Deactivatable, Base):
+    """Areas for growth (legacy growth_opportunities)."""
+
+    __tablename__ = "user_growth_opportunities"
+
+    opportunity_title: Mapped[str]
+    opportunity_description: Mapped[str | None]
+    area_of_growth: Mapped[str | None]
+    readiness_level: Mapped[int | None] = rating()
+    potential_impact: Mapped[str | None]
+    action_steps: Mapped[list[str] | None]
+
+
+class UserRiskFactor(LegacyList, Deactivatable, Base):
+    """Risk factors and safety concerns (legacy risk_factors)."""
+
+    __tablename__ = "user_risk_factors"
+
+    risk_factor_name: Mapped[str]
+    risk_category: Mapped[str | None]
+    severity_level: Mapped[int | None] = rating()
+    triggers: Mapped[list[str] | None]
+    warning_signs: Mapped[list[str] | None]
+    safety_plan: Mapped[str | None]
+
+
+class UserStrength(LegacyList, Deactivatable, Base):
+    """Personal strengths and resources (legacy strengths)."""
+
+    __tablename__ = "user_strengths"
+
+    strength_name: Mapped[str]
+    strength_category: Mapped[str | None]
+    confidence_level: Mapped[int | None] = rating()
+    how_developed: Mapped[str | None]
+    how_utilized: Mapped[str | None]
+
+
+class UserMoodTrend(LegacyList, Base):
+    """Mood over time (legacy mood_trends, in `mood_label`).
+
+    `recorded_date` is nullable, unlike upstream: legacy trends carry no date.
+    """
+
+    __tablename__ = "user_mood_trends"
+
+    mood_label: Mapped[str]
+    recorded_date: Mapped[date | None]
+    mood_score: Mapped[int | None] = rating()
+    contributing_factors: Mapped[list[str] | None]
+    notes: Mapped[str | None]
+
+
+class UserEmotionalState(LegacyList, Deactivatable, Base):
+    """Specific emotional states (legacy emotional_states_initial)."""
+
+    __tablename__ = "user_emotional_states"
+
+    state_name: Mapped[str]
+    state_description: Mapped[str | None]
+    physical_sensations: Mapped[list[str] | None]
+    thoughts_patterns: Mapped[list[str] | None]
+    behaviors: Mapped[list[str] | None]
+    intensity_level: Mapped[int | None] = rating()
+
+
+class UserSupportSystem(LegacyList, Deactivatable, Base):
+    """The user's support network (legacy support_system)."""
+
+    __tablename__ = "user_support_system"
+
+    person_name: Mapped[str]
+    relationship_type: Mapped[str | None]
+    support_type: Mapped[list[str] | None]
+    reliability_level: Mapped[int | None] = rating()
+    contact_info: Mapped[str | None]
+
+
+class UserCurrentStressor(LegacyList, Deactivatable, Base):
+    """Current stressors (legacy current_stressors)."""
+
+    __tablename__ = "user_current_stressors"
+
+    stressor_name: Mapped[str]
+    stressor_type: Mapped[str | None]
+    impact_level: Mapped[int | None] = rating()
+    duration: Mapped[str | None]
+    coping_strategies: Mapped[list[str] | None]
+
+
+class UserDailyHabit(LegacyList, Deactivatable, Base):
+    """Daily routines and habits (legacy daily_habits)."""
+
+    __tablename__ = "user_daily_habits"
+
+    habit_name: Mapped[str]
+    habit_category: Mapped[str | None]
+    frequency: Mapped[str | None]
+    consistency_level: Mapped[int | None] = rating()
+    impact_on_wellbeing: Mapped[str | None]
+
+
+class UserSubstanceUse(LegacyList, Deactivatable, Base):
+    """Substance use patterns (legacy substance_use)."""
+
+    __tablename__ = "user_substance_use"
+
+    substance_name: Mapped[str]
+    usage_pattern: Mapped[str | None]
+    frequency: Mapped[str | None]
+    impact_level: Mapped[int | None] = rating()
+    triggers: Mapped[list[str] | None]
+    harm_reduction_strategies: Mapped[list[str] | None]
+
+
+class UserStuckPoint(LegacyList, Deactivatable, Base):
+    """Where the user feels stuck (legacy stuck_points, which the upstream migration dropped)."""
+
+    __tablename__ = "user_stuck_points"
+
+    stuck_point: Mapped[str]
+
+
+class UserPreviousTherapy(LegacyList, Deactivatable, Base):
+    """Past therapy experiences (legacy previous_therapy, in `therapy_type`)."""
+
+    __tablename__ = "user_previous_therapy"
+
+    therapy_type: Mapped[str]
+    therapist_name: Mapped[str | None]
+    duration: Mapped[str | None]
+    effectiveness_rating: Mapped[int | None] = rating()
+    key_insights: Mapped[str | None]
+    termination_reason: Mapped[str | None]
+
+
+class UserSuicidalThought(LegacyList, Base):
+    """Suicidal ideation tracking (legacy suicidal_thoughts_initial, in `thought_content`).
+
+    `thought_date` is nullable, unlike upstream: the legacy intake answer carries no date.
+    """
+
+    __tablename__ = "user_suicidal_thoughts"
+
+    thought_content: Mapped[str]
+    thought_date: Mapped[date | None]
+    intensity_level: Mapped[int | None] = rating()
+    risk_level: Mapped[int | None] = between(0, 3)
+    protective_factors: Mapped[list[str] | None]
+    safety_plan_activated: Mapped[bool] = mapped_column(server_default=false())
+    professional_help_sought: Mapped[bool] = mapped_column(server_default=false())
+
+
+class UserInsightNote(LegacyList, Deactivatable, Base):
+    """Therapeutic insights (legacy insight_notes, in `insight_content`).
+
+    `insight_title` is nullable, unlike upstream: legacy notes have no title.
+    """
+
+    __tablename__ = "user_insight_notes"
+
+    insight_content: Mapped[str]
+    insight_title: Mapped[str | None]
+    insight_category: Mapped[str | None]
+    importance_level: Mapped[int | None] = rating()
+    related_themes: Mapped[list[str] | None]
+    action_items: Mapped[list[str] | None]
+
+
+# -- lists with no legacy source (the routers' additions) -----------------------------------------
+
+
+class UserValueCompass(MemoryList, Deactivatable, Base):
+    """The values the user steers by, and how well their life lines up with each."""
+
+    __tablename__ = "user_value_compass"
+
+    value_name: Mapped[str]
+    description: Mapped[str | None]
+    importance_level: Mapped[int | None] = rating()
+    alignment_level: Mapped[int | None] = rating()
+
+
+EMOTIONAL_TREND_DIRECTIONS = ("improving", "stable", "declining", "fluctuating")
+
+
+class UserEmotionalTrend(MemoryList, Base):
+    """How the user's emotions moved over a period (computed by the app from check-ins)."""
+
+    __tablename__ = "user_emotional_trends"
+    __table_args__ = (
+        CheckConstraint("period_end >= period_start", name="period"),
+        CheckConstraint(f"trend_direction IN {EMOTIONAL_TREND_DIRECTIONS}", name="trend_direction"),
+        {"schema": SCHEMA},
+    )
+
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    dominant_emotion: Mapped[str | None]
+    average_mood: Mapped[Decimal | None] = between(1, 10)
+    trend_direction: Mapped[str | None]
+    notes: Mapped[str | None]
+
+
+# -- a legacy profile field's value, where the rows above cannot say it --------------------------
+
+
+class UserProfileLegacyValue(InMemorySchema, Base):
+    """A legacy profile field's exact JSON, kept where the normalized rows alone would rebuild
+    something else: a bare value, `[]` or JSON null in a list field; anything but a plain string
+    in a text answer. The downgrade uses it while those rows still say what the upgrade made of
+    it; once the user's data changes, the change wins."""
+
+    __tablename__ = "user_profile_legacy_values"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), primary_key=True)
+    field: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[Any]
+
+
+# -- conversations: the legacy tables renamed, now tied to their user and conversation -----------
+
+
+class ConversationColumns:
+    """The legacy conversation's columns, kept as they were (nullable, `context_json` as json)."""
+
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    title: Mapped[str | None]
+    context_summary: Mapped[str | None]
+    mood_at_start: Mapped[int | None]
+    mood_at_end: Mapped[int | None]
+    context_json: Mapped[Any | None] = mapped_column(JSON)
+    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    description: Mapped[str | None]
+
+
+class MessageColumns:
+    """The legacy message's columns, kept as they were."""
+
+    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    input_type: Mapped[str | None]
+    input_transcript: Mapped[str | None]
+    gpt_response: Mapped[str | None]
+    audio_response_url: Mapped[str | None]
+    summary: Mapped[str | None]
+    mood_at_time: Mapped[int | None]
+    flagged: Mapped[bool | None] = mapped_column(server_default=false())
+    tags: Mapped[list[str] | None]
+
+
+class CrisisFlagColumns:
+    """The legacy crisis flag's columns, kept as they were."""
+
+    flag_type: Mapped[str | None]
+    triggered_at: Mapped[datetime | None]
+    reviewed: Mapped[bool | None]
+
+
+class UserConversation(ConversationColumns, InMemorySchema, UUIDPrimaryKey, Base):
+    """A conversation with the companion (was `conversations`)."""
+
+    __tablename__ = "user_conversations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class UserConversationMessage(MessageColumns, UUIDPrimaryKey, Base):
+    """One exchange of a conversation (was `conversation_messages`)."""
+
+    __tablename__ = "user_conversation_messages"
+    __table_args__ = (
+        Index(None, "conversation_id", "created_at"),  # a conversation, read in order
+        {"schema": SCHEMA},
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="CASCADE")
+    )
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class UserCrisisFlag(CrisisFlagColumns, OwnedByUser, Base):
+    """A crisis flag raised on a message (was `crisis_flags`).
+
+    `session_id` names the message, as it did in the legacy table. A flag is a safety record: it
+    outlives the message it points to (SET NULL) and goes only with the user.
+    """
+
+    __tablename__ = "user_crisis_flags"
+
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(f"{SCHEMA}.user_conversation_messages.id", ondelete="SET NULL"), index=True
+    )
+
+
+class UserFeedbackLog(OwnedByUser, Base):
+    """The user's feedback on a conversation or a single response."""
+
+    __tablename__ = "user_feedback_log"
+
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="SET NULL"), index=True
+    )
+    message_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(f"{SCHEMA}.user_conversation_messages.id", ondelete="SET NULL"), index=True
+    )
+    feedback_type: Mapped[str]
+    rating: Mapped[int | None] = between(1, 5)
+    comment: Mapped[str | None]
+
+
+# -- legacy rows the normalization could not place, exactly as they were ------------------------
+
+
+class Rejected:
+    """A legacy row kept aside, unchanged, with why; the downgrade puts it back."""
+
+    reason: Mapped[str]
+
+
+class RejectedProfile(Rejected, InMemorySchema, UUIDPrimaryKey, Base):
+    """A legacy profile with no user, or a user's second profile (the most recently updated one
+    is migrated)."""
+
+    __tablename__ = "memory_profiles_rejected"
+
+    user_id: Mapped[uuid.UUID | None] = mapped_column(deleted_with_user(), index=True)
+    spiritual_connection_level: Mapped[int | None]
+    personal_agency_level: Mapped[int | None]
+    boundaries_awareness: Mapped[int | None]
+    self_development_capacity: Mapped[int | None]
+    hard_truths_tolerance: Mapped[int | None]
+    awareness_level: Mapped[int | None]
+    suicidal_risk_level: Mapped[int | None]
+    sleep_quality: Mapped[str | None]
+    mood_score_initial: Mapped[int | None]
+    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    themes: Mapped[Any | None]
+    people: Mapped[Any | None]
+    coping_tools: Mapped[Any | None]
+    goals: Mapped[Any | None]
+    preferred_therapy_styles: Mapped[Any | None]
+    preferred_tone: Mapped[Any | None]
+    pattern_loops: Mapped[Any | None]
+    shadow_themes: Mapped[Any | None]
+    current_practices: Mapped[Any | None]
+    regulation_strategies: Mapped[Any | None]
+    dysregulating_factors: Mapped[Any | None]
+    role_model_traits: Mapped[Any | None]
+    growth_milestones: Mapped[Any | None]
+    emotional_patterns: Mapped[Any | None]
+    relationship_dynamics: Mapped[Any | None]
+    growth_opportunities: Mapped[Any | None]
+    risk_factors: Mapped[Any | None]
+    strengths: Mapped[Any | None]
+    mood_trends: Mapped[Any | None]
+    emotional_states_initial: Mapped[Any | None]
+    support_system: Mapped[Any | None]
+    current_stressors: Mapped[Any | None]
+    daily_habits: Mapped[Any | None]
+    substance_use: Mapped[Any | None]
+    stuck_points: Mapped[Any | None]
+    summary: Mapped[Any | None]
+    trauma_patterns: Mapped[Any | None]
+    ancestral_issues: Mapped[Any | None]
+    spiritual_path_notes: Mapped[Any | None]
+    insight_notes: Mapped[Any | None]
+    therapeutic_approach: Mapped[Any | None]
+    motivation_for_joining: Mapped[Any | None]
+    hopes_to_achieve: Mapped[Any | None]
+    previous_therapy: Mapped[Any | None]
+    therapy_type: Mapped[Any | None]
+    therapy_duration: Mapped[Any | None]
+    sleep_routine: Mapped[Any | None]
+    suicidal_thoughts_initial: Mapped[Any | None]
+    relationship_status: Mapped[Any | None]
+    living_situation: Mapped[Any | None]
+    biggest_challenge: Mapped[Any | None]
+    biggest_obstacle: Mapped[Any | None]
+
+
+class RejectedConversation(Rejected, ConversationColumns, InMemorySchema, UUIDPrimaryKey, Base):
+    """A legacy conversation with no user, or with one that does not exist."""
+
+    __tablename__ = "conversations_rejected"
+
+    user_id: Mapped[uuid.UUID | None]
+
+
+class RejectedConversationMessage(Rejected, MessageColumns, InMemorySchema, UUIDPrimaryKey, Base):
+    """A legacy message without a valid user or conversation, or whose conversation was rejected."""
+
+    __tablename__ = "conversation_messages_rejected"
+
+    user_id: Mapped[uuid.UUID | None]
+    conversation_id: Mapped[uuid.UUID | None]
+
+
+class RejectedCrisisFlag(Rejected, CrisisFlagColumns, InMemorySchema, UUIDPrimaryKey, Base):
+    """A legacy crisis flag without a valid user, or raised on a rejected message."""
+
+    __tablename__ = "crisis_flags_rejected"
+
+    user_id: Mapped[uuid.UUID | None]
+    session_id: Mapped[uuid.UUID | None]
