@@ -20,7 +20,6 @@ from scripts.bench import hot_queries, migrations, operations, provisioning, sch
 from scripts.bench.measure import median
 from scripts.bench.server import BenchServer, bench_server
 from scripts.bench.table import Row, count, markdown, seconds
-from tests.support import upgrade
 
 
 def progress(message: str) -> None:
@@ -39,9 +38,9 @@ def schema_rows(server: BenchServer, runs: int) -> list[Row]:
     ]  # fmt: skip
 
 
-def migration_rows(server: BenchServer, runs: int, quick: bool) -> list[Row]:
+def migration_rows(server: BenchServer, runs: int, quick: bool, contexts: set[str]) -> list[Row]:
     rows = []
-    for case in migrations.CASES:
+    for case in (case for case in migrations.CASES if not contexts or case.context in contexts):
         sizes = [size // 10 for size in case.sizes] if quick else list(case.sizes)
         by_step: dict[migrations.Step, list[migrations.Measured]] = {}
         for size in sizes:
@@ -86,7 +85,6 @@ def hot_query_rows(server: BenchServer, quick: bool) -> tuple[list[Row], list]:
     personas = hot_queries.PERSONAS // 10 if quick else hot_queries.PERSONAS
     progress(f"hot queries: loading {rows_per_table:,} rows a table, {personas:,} personas")
     engine = server.create("bench_hot")
-    upgrade(engine, "head")
     loaded = hot_queries.load(engine, rows_per_table, personas)
     engine.dispose()
     progress("hot queries: loaded in " + ", ".join(f"{k} {seconds(v)}" for k, v in loaded.items()))
@@ -177,6 +175,9 @@ def main() -> None:
     parser.add_argument(
         "--parts", default="12345", help="which parts to run, e.g. 23 (default: all)"
     )
+    parser.add_argument(
+        "--contexts", default="", help="part 2 for these contexts only, e.g. memory,chat"
+    )
     arguments = parser.parse_args()
 
     started = time.perf_counter()
@@ -190,7 +191,9 @@ def main() -> None:
         if "1" in arguments.parts:
             rows += schema_rows(server, arguments.runs)
         if "2" in arguments.parts:
-            rows += migration_rows(server, arguments.runs, arguments.quick)
+            rows += migration_rows(
+                server, arguments.runs, arguments.quick, set(arguments.contexts.split(",")) - {""}
+            )
         if "3" in arguments.parts:
             query_rows, results = hot_query_rows(server, arguments.quick)
             rows += query_rows

@@ -7,7 +7,10 @@ tests/migrations/data/, with the irregular values the source systems wrote at re
 """
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+
+from tests.support import migration_config
 
 # -- therapy (at therapy_3nf): users, their sessions, ten messages a session ------------------
 THERAPY = [
@@ -139,6 +142,45 @@ CHAT = [
     FROM generate_series(1, :size) s
     """,
 ]
+
+
+# -- memory (at memory_legacy): one profile per user, every JSON field an array of 5-30 phrases --
+PHRASES = (
+    "fear of failure", "conflict with my sister", "morning walks", "trouble sleeping",
+    "people pleasing", "grief after my father died", "journaling before bed",
+    "feeling unseen at work", "box breathing", "calling a friend", "perfectionism",
+    "anger when criticised", "social media scrolling", "weekend hikes", "loneliness",
+    "setting boundaries with my mother", "gratitude list", "overthinking at night",
+    "imposter syndrome", "learning to rest",
+)  # fmt: skip
+
+
+def memory_normalized():
+    """The revision's module: its field list and table names, without importing app.models."""
+    return ScriptDirectory.from_config(migration_config()).get_revision("memory_normalized").module
+
+
+def memory_profiles() -> list[str]:
+    """`:size` users with one legacy profile each; field k of profile i holds 5-30 phrases (about
+    500 list items a profile)."""
+    fields = memory_normalized().LEGACY_FIELDS
+    phrases = "(ARRAY[" + ", ".join(f"'{phrase}'" for phrase in PHRASES) + "])"
+    arrays = ",\n".join(
+        f"""(SELECT jsonb_agg({phrases}[1 + (i * 7 + n * 13 + {k}) % {len(PHRASES)}] || ' ' || n)
+             FROM generate_series(1, 5 + (i * 31 + {k} * 17) % 26) AS n)"""
+        for k in range(len(fields))
+    )
+    return [
+        "INSERT INTO public.users (id) "
+        "SELECT md5('bench-memory-user:' || i)::uuid FROM generate_series(1, :size) AS i",
+        f"""
+        INSERT INTO memory.memory_profiles (id, user_id, awareness_level, sleep_quality,
+                                            created_at, updated_at, {", ".join(fields)})
+        SELECT md5('bench-profile:' || i)::uuid, md5('bench-memory-user:' || i)::uuid,
+               1 + i % 10, 'restless', now() - interval '90 days', now(), {arrays}
+        FROM generate_series(1, :size) AS i
+        """,
+    ]
 
 
 def load(engine: Engine, statements: list[str], size: int) -> None:

@@ -21,8 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.models.coaching import EMBEDDING_DIMENSIONS
-from app.queries import chat, clinic, coaching, therapy
+from app.queries import chat, clinic, coaching, memory, therapy
+from scripts.bench import data
 from scripts.bench.measure import median, percentile
+from tests.support import upgrade
 
 ROWS = 1_000_000
 # The HNSW index over personas is built at this size, not at a million: its build took 128 s per
@@ -30,6 +32,9 @@ ROWS = 1_000_000
 # whole suite's time budget). Latency of an HNSW search grows with the log of the size.
 PERSONAS = 30_000
 CALLS = 300
+# Users' memories come from legacy profiles through memory_normalized, as production's will:
+# a profile of scripts.bench.data.memory_profiles becomes about this many list items.
+ITEMS_PER_PROFILE = 500
 
 # Who owns what: users 1..50k own therapy sessions, 50k..100k coaching programs, the rest chat
 # sessions (five each).
@@ -169,8 +174,15 @@ def secondary_indexes_dropped(engine: Engine, tables: list[str]):
 
 
 def load(engine: Engine, rows: int, personas: int) -> dict[str, float]:
-    """Fill the database; returns seconds per stage (setup, not measurements)."""
+    """Migrate an empty database to head and fill it; returns seconds per stage (setup, not
+    measurements)."""
     seconds = {}
+    start = time.perf_counter()
+    upgrade(engine, "memory_legacy")
+    data.load(engine, data.memory_profiles(), rows // ITEMS_PER_PROFILE)
+    upgrade(engine, "head")
+    seconds["memory, migrated"] = time.perf_counter() - start
+
     big = [
         "therapy.therapy_sessions",
         "therapy.session_configurations",
@@ -281,6 +293,17 @@ def persona_recall(session: Session, keys: list, probes: int = 20) -> str:
 
 
 QUERIES = [
+    HotQuery(
+        "a user's whole memory (memory.read_user_memory)",
+        tuple(f"memory.{table.name}" for table in memory.memory_list_tables()),
+        "SELECT user_id FROM memory.user_profile_summary ORDER BY random() LIMIT 1000",
+        lambda session, key: memory.read_user_memory(session, key),
+        rows_in_tables=f"{ROWS:,} list items in 29 tables (about {ITEMS_PER_PROFILE} a user)",
+        why="its answer is a user's every remembered item, about 160 kB of JSON here: the "
+        "server takes about 7 ms to build it (29 index scans, a JSON object per item, each "
+        "list sorted) and 2 ms to plan 36 subqueries; the client about 3 ms to read and parse "
+        "it. Not a lookup but a document: a service that needs it in 5 ms reads fewer lists",
+    ),
     HotQuery(
         "a user's sessions, newest first (therapy.list_user_sessions)",
         ("therapy.therapy_sessions",),

@@ -60,6 +60,8 @@ def down(revision: str, to: str, *rows: str, why: str = "") -> Step:
     return Step("downgrade", to, revision, rows, why)
 
 
+MEMORY = tuple(f"memory.{table}" for table in data.memory_normalized().LOADED_TABLES)
+
 COACHING_P2 = (
     "public.users",
     "coaching.backfilled_users",
@@ -98,6 +100,27 @@ CASES = [
                 ("therapy.conversation_logs",), ("therapy.messages", "therapy.therapy_sessions")
             )
         },
+    ),
+    Case(
+        context="memory",
+        unit="profiles",
+        start="memory_legacy",
+        loader=data.memory_profiles(),
+        sizes=(200, 600, 2_000),
+        steps=(
+            up(
+                "memory_normalized",
+                *MEMORY,
+                why="expands every profile's 29 JSON arrays into rows (an md5 id and the item's "
+                "text per element, the unusual values kept aside in the same read) and renders the "
+                "13 text answers, then builds 36 primary keys, 6 unique keys, 29 user_id indexes "
+                "and 36 foreign keys after the load; the floor copies finished rows. Against a "
+                "floor expanding the same arrays with the same expressions it is about 1.7x "
+                "(docs/PERFORMANCE.md, Memory)",
+            ),
+            down("memory_normalized", "memory_legacy"),
+        ),
+        floors={"memory_normalized": Floor(MEMORY, ("memory.memory_profiles",))},
     ),
     Case(
         context="coaching",
