@@ -208,24 +208,21 @@ def verify() -> None:
             problems.append(f"extension {name!r} is available but not installed")
         table.add_row(f"extension {name}", "installed" if name in installed else "missing")
     console.print(table)
-    ledger = Table("revision", "moved into", "source", "moved", "rejected", "why rejected")
-    for account in migrated:
+    if migrated:
+        console.print("What the data migrations did with every row:")
+    for account in migrated:  # one line each, whole however narrow the terminal
         why = "; ".join(f"{reason} ({count})" for reason, count in account.reasons.items())
-        ledger.add_row(
-            account.revision,
-            account.target,
-            str(account.source_rows),
-            str(account.moved_rows),
-            str(account.rejected_rows),
-            why,
+        console.print(
+            f"  {account.revision} -> {account.target}: {account.source_rows} source rows, "
+            f"{account.moved_rows} moved, {account.rejected_rows} set aside"
+            + (f": {why}" if why else ""),
+            markup=False,
         )
         if not account.reasons_match:
             problems.append(
                 f"{account.revision} counted {account.rejected_rows} rejected rows for "
                 f"{account.target}, but its reject table holds {sum(account.reasons.values())}"
             )
-    if migrated:
-        console.print(ledger)
     for problem in problems:
         errors.print(f"problem: {problem}", markup=False, soft_wrap=True)
     if problems:

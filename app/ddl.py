@@ -1,4 +1,4 @@
-"""DDL that revisions share: the `updated_at` trigger, and taking locks on tables with traffic.
+"""DDL that revisions share: the `updated_at` trigger, locks on tables with traffic, the ledger.
 
 Revisions import this module (never `app.models`), so what it emits is part of the history: once a
 revision has shipped using a function here, that function's SQL does not change. A different
@@ -210,3 +210,31 @@ def lint_exemption(rule: str, reason: str) -> None:
     on purpose, and why: a comment in the offline SQL only (online it would be an empty query)."""
     if op.get_context().as_sql:
         op.execute(f"-- squawk-ignore-file {rule} -- {reason}")
+
+
+# -- accounting for every row a data migration moves -----------------------------------------------
+
+RECONCILIATION = "public.migration_reconciliation"
+
+
+def record_reconciliation(
+    revision: str, target: str, *, source: str, moved: str, rejected: str = "SELECT 0"
+) -> None:
+    """Write what one backfill did to the ledger operators read (`therapy-db verify`).
+
+    `source`, `moved` and `rejected` are `SELECT count(*)` queries over the rows the backfill read,
+    the ones that reached `target`, and the ones set aside with a reason, each counted on its
+    own. The ledger refuses counts that do not add up (every_row_accounted_for), so a backfill
+    that lost a row fails its revision, which rolls back whole.
+    """
+    op.execute(
+        f"""
+        INSERT INTO {RECONCILIATION} (revision, target, source_rows, moved_rows, rejected_rows)
+        VALUES ('{revision}', '{target}', ({source}), ({moved}), ({rejected}))
+        """
+    )
+
+
+def forget_reconciliation(revision: str) -> None:
+    """A downgrade takes its revision's accounts with the rows they counted."""
+    op.execute(f"DELETE FROM {RECONCILIATION} WHERE revision = '{revision}'")

@@ -13,9 +13,19 @@ from sqlalchemy.engine import Connection
 
 from app.models.platform import MigrationReconciliation
 
-# Each context's reject table: (table, its revision column, its target column, its reason column)
+# Each context's reject tables: (table, its revision, its target, its reason), each a column of
+# the table or, where the table holds one revision's rejects for one target, a constant.
 REJECT_TABLES = [
     ("coaching.migration_rejects", "revision", "target_table", "reason"),
+    *(
+        (f"memory.{legacy}_rejected", "'memory_normalized'", f"'memory.{target}'", "reason")
+        for legacy, target in (
+            ("memory_profiles", "user_profile_summary"),
+            ("conversations", "user_conversations"),
+            ("conversation_messages", "user_conversation_messages"),
+            ("crisis_flags", "user_crisis_flags"),
+        )
+    ),
 ]
 
 

@@ -71,6 +71,14 @@ def assert_every_source_row_is_moved_or_rejected(connection: Connection) -> None
             moved -= rejected
         assert not moved & rejected, f"{target}: moved and rejected"
         assert source == moved | rejected, f"{target}: {len(source - moved - rejected)} lost"
+        ledger = connection.execute(
+            sa.text(
+                "SELECT source_rows, moved_rows, rejected_rows FROM public.migration_reconciliation"
+                " WHERE revision = 'coaching_phase3' AND target = :target"
+            ),
+            {"target": target},
+        ).one()
+        assert tuple(ledger) == (len(source), len(moved), len(rejected)), target
 
 
 def at(minutes: int) -> datetime:

@@ -35,6 +35,19 @@ def test_every_source_row_is_migrated_or_rejected(databases):
             rejected = count(engine, f"{table}_rejected")
             assert count(engine, moved_to) + rejected == source[table], table
             assert rejected > 0, f"the data exercises the rejects of {table}"
+            assert ledger(engine, moved_to) == (source[table], source[table] - rejected, rejected)
+
+
+def ledger(engine: Engine, target: str) -> tuple[int, int, int]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.text(
+                "SELECT source_rows, moved_rows, rejected_rows FROM public.migration_reconciliation"
+                " WHERE revision = 'memory_normalized' AND target = :target"
+            ),
+            {"target": f"memory.{target}"},
+        ).one()
+    return tuple(row)
 
 
 def test_an_edit_made_since_the_upgrade_wins_over_the_kept_legacy_value(databases):

@@ -7,15 +7,11 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from app import privacy
-from app.cli import app
-from app.models import chat, coaching, identity
+from app.models import chat, coaching, identity, memory
 from app.queries import therapy as therapy_queries
-from tests.support import database_url
-
-runner = CliRunner()
+from tests.test_cli import therapy_db
 
 
 def person_everywhere(session: Session, name: str) -> identity.User:
@@ -83,6 +79,21 @@ def person_everywhere(session: Session, name: str) -> identity.User:
         )
     )
     session.add(chat.SystemConfig(key=f"set-by-{name}", value={"on": True}, updated_by=user.id))
+
+    talk_memory = memory.UserConversation(user_id=user.id, title=f"{name} remembers")
+    session.add_all(
+        [
+            talk_memory,
+            memory.UserProfileSummary(user_id=user.id, biggest_challenge="sleep"),
+            memory.UserTheme(user_id=user.id, theme_name="work", position=1),
+        ]
+    )
+    session.flush()
+    session.add(
+        memory.UserConversationMessage(
+            user_id=user.id, conversation_id=talk_memory.id, input_transcript=f"{name} recalls"
+        )
+    )
     session.flush()
     return user
 
@@ -119,6 +130,10 @@ def test_export_has_every_row_of_the_person_and_nobody_elses(session, people):
         "chat.sessions",
         "chat.messages",
         "chat.transcripts",
+        "memory.user_conversations",
+        "memory.user_conversation_messages",
+        "memory.user_profile_summary",
+        "memory.user_themes",
     } <= set(tables)
     assert "chat.system_configs" not in tables  # settings they changed are not theirs
     assert str(theirs.id) not in json.dumps(exported)
@@ -149,11 +164,6 @@ def test_erasure_reports_a_trace_it_cannot_follow(session, people):
     session.commit()
     erasure = privacy.erase(session, row_of(session, mine.id))
     assert erasure.traces == {"chat.metrics.metric_data": 1}
-
-
-def therapy_db(engine, *args: str):
-    url = database_url(engine.url.database).render_as_string(hide_password=False)
-    return runner.invoke(app, list(args), env={"DATABASE_URL": url})
 
 
 def test_export_user_command_writes_json_found_by_email(engine, people, tmp_path):

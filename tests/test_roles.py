@@ -100,6 +100,10 @@ def test_the_application_reads_and_writes_its_tables(owned):
             "SELECT * FROM coaching.migration_rejects",
             "permission denied for table migration_rejects",
         ),
+        (
+            "SELECT * FROM memory.conversation_messages_rejected",
+            "permission denied for table conversation_messages_rejected",
+        ),
         ("UPDATE auth.audit_log SET note = 'x'", "permission denied for table audit_log"),
         ("DELETE FROM auth.audit_log", "permission denied for table audit_log"),
         ("SELECT * FROM auth.audit_log_default", "permission denied for table audit_log_default"),

@@ -18,6 +18,7 @@ Seed 002's Phase 2, doing what the document means (DESIGN section 6):
 - `conversations.user_id` becomes a uuid referencing its person. A conversation without a user
   stays anonymous; one whose user id is blank (the string holds only spaces: no auth provider
   gives that id) stays anonymous too, and `coaching.migration_rejects` keeps the string and why.
+  The counts go to the ledger (public.migration_reconciliation), which refuses a lost link.
 - `user_persona` (one per person) holds the profile embedding, `vector(1536)` with an HNSW cosine
   index for similarity search. The `vector` extension is created here unless it is already
   installed: pgvector is not a trusted extension, so where migrations run as a non-superuser a DBA
@@ -251,6 +252,18 @@ def upgrade() -> None:
     )
 
     # -- conversations.user_id: the external id string becomes a reference to the person ------
+    # Accounted for while the strings are still there: each one finds the person the backfill
+    # derived from it (the same id the rewrite below computes) or was set aside as blank.
+    ddl.record_reconciliation(
+        "coaching_phase2",
+        "public.users",
+        source="SELECT count(*) FROM coaching.conversations WHERE user_id IS NOT NULL",
+        moved="SELECT count(*) FROM coaching.conversations c JOIN public.users u "
+        f"ON u.id = {PERSON_ID.format('c.user_id')} AND u.external_auth_id = c.user_id "
+        "WHERE btrim(c.user_id) <> ''",
+        rejected="SELECT count(*) FROM coaching.migration_rejects WHERE revision = "
+        "'coaching_phase2' AND target_table = 'public.users'",
+    )
     # The person's id derives from the string as the backfill above derived it, so one rewrite of
     # the table (its index rebuilt once, no trigger fired, no dead rows) converts every row.
     op.alter_column(
@@ -393,6 +406,7 @@ def downgrade() -> None:
     op.execute(
         "DELETE FROM public.users WHERE id IN (SELECT user_id FROM coaching.backfilled_users)"
     )
+    ddl.forget_reconciliation("coaching_phase2")
     op.drop_table("migration_rejects", schema="coaching")
     op.drop_table("backfilled_users", schema="coaching")
     op.drop_constraint(op.f("uq_users_external_auth_id"), "users", schema="public")

@@ -13,8 +13,10 @@ so Phase 4 copies each session's own messages (the document matched by user and 
 copies every conversation of that week into every session of it).
 
 Backfills (set-based; every source row is moved or set aside in coaching.migration_rejects with
-its reason, so source = moved + rejected). App-written values may be missing, numbers, numeric
-strings ("2", "2.0"), huge or nonsense: whole numbers in range migrate, anything else is a reject.
+its reason, so source = moved + rejected: each backfill's counts go to the ledger,
+public.migration_reconciliation, which fails the revision if they do not add up). App-written
+values may be missing, numbers, numeric strings ("2", "2.0"), huge or nonsense: whole numbers in
+range migrate, anything else is a reject.
 Ids derive from the source rows, so a re-run gives the same ids.
 
 - smart_goals, from conversations whose metadata has a goal_type: the document's goal_description
@@ -349,6 +351,52 @@ SESSION_COMPLETION_RATE = """(
     FROM coaching.sessions s WHERE s.user_id = a.user_id)::numeric(5, 2)"""
 
 
+# The ledger (public.migration_reconciliation), each backfill counted on its own: its source rows
+# (`c`: FROM and WHERE), and which of them reached the target (through the ids they derive) and
+# were not set aside. If the counts do not add up, a row was lost and the revision fails.
+ACCOUNTS = {
+    "coaching.smart_goals": (
+        "coaching.conversations",
+        "c.metadata->>'goal_type' IS NOT NULL",
+        f"SELECT FROM coaching.smart_goals g WHERE g.goal_id = {CONVERSATION_GOAL_ID}",
+    ),
+    "coaching.sessions": (
+        "coaching.conversations",
+        "c.metadata->>'week_number' IS NOT NULL",
+        "SELECT FROM coaching.sessions s WHERE s.conversation_id = c.id",
+    ),
+    "coaching.session_takeaways": (
+        "coaching.messages",
+        "c.metadata->>'takeaways' IS NOT NULL OR c.metadata->>'action_items' IS NOT NULL "
+        "OR c.metadata->>'revised_goal' IS NOT NULL",
+        "SELECT FROM coaching.sessions s JOIN coaching.session_takeaways t "
+        "ON t.session_id = s.session_id WHERE s.conversation_id = c.conversation_id",
+    ),
+    "coaching.check_ins": (
+        "coaching.messages",
+        "c.metadata->>'mood_rating' IS NOT NULL OR c.metadata->>'goal_progress' IS NOT NULL",
+        "SELECT FROM coaching.check_ins k "
+        "WHERE k.checkin_id = md5('coaching_check_in:' || c.id)::uuid",
+    ),
+}
+
+
+def record_reconciliation() -> None:
+    for target, (source, condition, landed) in ACCOUNTS.items():
+        rejects = (
+            "FROM coaching.migration_rejects r "
+            f"WHERE r.revision = 'coaching_phase3' AND r.target_table = '{target}'"
+        )
+        ddl.record_reconciliation(
+            "coaching_phase3",
+            target,
+            source=f"SELECT count(*) FROM {source} c WHERE {condition}",
+            moved=f"SELECT count(*) FROM {source} c WHERE ({condition}) AND EXISTS ({landed}) "
+            f"AND NOT EXISTS (SELECT {rejects} AND r.source_id = c.id)",
+            rejected=f"SELECT count(*) {rejects}",
+        )
+
+
 def owner_key(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["user_id"], ["public.users.id"], name=op.f(f"fk_{table}_user_id_users"), ondelete="CASCADE"
@@ -471,6 +519,7 @@ def upgrade() -> None:
     op.execute(SESSIONS)
     op.execute(TAKEAWAYS)
     op.execute(CHECK_INS)
+    record_reconciliation()
     ddl.lint_exemption(
         "ban-drop-function",
         "pg_temp.whole_number is this migration session's own helper",
@@ -512,6 +561,7 @@ def downgrade() -> None:
     op.execute(ENGAGEMENT_ACTIVITY.format(session_completion_rate="NULL::numeric(5, 2)"))
     op.execute("DROP TRIGGER enforce_program_order ON coaching.sessions")
     op.execute("DROP FUNCTION coaching.enforce_program_order()")
+    ddl.forget_reconciliation("coaching_phase3")
     op.execute("DELETE FROM coaching.migration_rejects WHERE revision = 'coaching_phase3'")
     op.drop_table("check_ins", schema="coaching")
     op.drop_table("session_takeaways", schema="coaching")

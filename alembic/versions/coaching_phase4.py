@@ -12,8 +12,8 @@ Backfill: the messages of every completed session, from the session's own conver
 (`sessions.conversation_id`), numbered from 1 in message order (time, then id). The document
 joined sessions to conversations by person and week, which copies every conversation of a week
 into every session of that week. The metadata the document's copy left out is kept. Every such
-message becomes a transcript line: no value of a message can be refused here. Ids derive from
-the message ids.
+message becomes a transcript line: no value of a message can be refused here (the ledger,
+public.migration_reconciliation, checks it). Ids derive from the message ids.
 
 Downgrade: drops the table; the messages it was filled from are untouched. Transcripts written
 after the upgrade are lost with it.
@@ -82,6 +82,14 @@ def upgrade() -> None:
         WHERE s.status = 'completed'
         """
     )
+    ddl.record_reconciliation(
+        "coaching_phase4",
+        "coaching.transcripts",
+        source="SELECT count(*) FROM coaching.sessions s "
+        "JOIN coaching.messages m ON m.conversation_id = s.conversation_id "
+        "WHERE s.status = 'completed'",
+        moved="SELECT count(*) FROM coaching.transcripts",
+    )
     op.create_index(
         "idx_transcripts_order",
         "transcripts",
@@ -94,4 +102,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ddl.lock_tables({"coaching.sessions": "ACCESS EXCLUSIVE"})
+    ddl.forget_reconciliation("coaching_phase4")
     op.drop_table("transcripts", schema="coaching")

@@ -102,6 +102,8 @@ def timestamp(name: str, **kwargs) -> sa.Column:
 
 
 def upgrade() -> None:
+    # The new tables' foreign keys lock writers out of users.
+    ddl.lock_tables({"public.users": "SHARE ROW EXCLUSIVE"})
     op.create_table(
         "memory_profiles",
         uuid_key(),
@@ -185,5 +187,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping tables whose foreign keys point at users.
+    ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE"})
     for table in ("crisis_flags", "conversation_messages", "conversations", "memory_profiles"):
         op.drop_table(table, schema=SCHEMA)

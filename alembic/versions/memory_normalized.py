@@ -5,7 +5,9 @@ The story, in the order `upgrade()` tells it:
 1. Profiles that cannot become a user's one summary are set aside, unchanged, in
    `memory_profiles_rejected` with the reason: a profile with no user, and every profile of a user
    but the most recently updated one (a user has one summary; which profile wins is decided by
-   updated_at, then created_at, then id). Source profiles = migrated + rejected.
+   updated_at, then created_at, then id). Source profiles = migrated + rejected, written to the
+   ledger (public.migration_reconciliation, as for the conversation tables in step 4), whose
+   CHECK fails the revision if a profile did not reach its summary.
 2. Every JSON field of every remaining profile lands in its home (docs/SEEDS.md has the map):
    - 29 list fields become one row per element in their `user_*` list table, `position` the
      element's place. A JSON string's text goes in the table's item column; any other element
@@ -488,6 +490,7 @@ def upgrade() -> None:
     # Nothing may write to what this migration reads and then drops; and sorts and index builds
     # over every list item run in memory rather than on disk.
     lock(["memory_profiles", *CONVERSATION_TABLES])
+    lint_exemptions(UPGRADE_EXEMPTIONS)
     op.execute("SET LOCAL maintenance_work_mem = '1GB'")
     op.execute("SET LOCAL work_mem = '256MB'")
 
@@ -495,18 +498,70 @@ def upgrade() -> None:
     create_profile_tables()
     load_profiles()
     key_profile_tables()
+    record_reconciliation(
+        "memory_profiles",
+        SUMMARY.name,
+        moved=f"SELECT count(*) FROM {SCHEMA}.memory_profiles p "
+        f"WHERE EXISTS (SELECT FROM {SCHEMA}.{SUMMARY.name} s WHERE s.id = p.id)",
+    )
     op.drop_table("memory_profiles", schema=SCHEMA)
 
     set_aside_conversations()
+    for legacy, name in CONVERSATION_TABLES.items():  # what stays becomes the user_* table
+        record_reconciliation(legacy, name, moved=f"SELECT count(*) FROM {SCHEMA}.{legacy}")
     tie_conversations_to_users()
     create_router_tables()
 
 
 def lock(tables: list[str]) -> None:
     """Take every lock up front: a write cannot slip in between a read and the drop that
-    follows it, and autovacuum stays off tables this transaction is about to drop."""
-    names = ", ".join(f"{SCHEMA}.{table}" for table in tables)
-    op.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+    follows it, and autovacuum stays off tables this transaction is about to drop. Dropping a
+    table whose foreign key points at users locks users as strongly."""
+    ddl.lock_tables(
+        {"public.users": "ACCESS EXCLUSIVE"}
+        | {f"{SCHEMA}.{table}": "ACCESS EXCLUSIVE" for table in tables}
+    )
+
+
+# Every table this revision changes is locked until it commits (above), so squawk's warnings about
+# locks and rewrites do not apply; the renames are the document's (the `user_*` names).
+UPGRADE_EXEMPTIONS = {
+    "ban-drop-table": "the legacy profiles live on in the user_* tables",
+    "ban-drop-constraint": "a crisis flag's message key is rebuilt under the new names",
+    "renaming-table": "conversations, messages and crisis flags take the document's user_* names",
+    "renaming-object": "their primary keys follow the new table names",
+    "adding-not-nullable-field": "rows without a user were set aside first; the tables are locked",
+    "prefer-bigint-over-smallint": "suicidal_risk_level keeps the legacy column's type (0..3)",
+    "require-concurrent-index-creation": "user_id indexes of the renamed, locked tables",
+    "constraint-missing-not-valid": "their keys to users and to each other, on locked tables",
+    "adding-foreign-key-constraint": "their keys to users and to each other, on locked tables",
+}
+DOWNGRADE_EXEMPTIONS = {
+    "require-concurrent-index-deletion": "the tables are locked until the downgrade commits",
+    "ban-drop-not-null": "the legacy columns were nullable",
+    "renaming-table": "the tables take their legacy names back",
+    "renaming-object": "their primary keys follow the legacy table names",
+    "constraint-missing-not-valid": "the legacy crisis flag key, on locked tables",
+    "adding-foreign-key-constraint": "the legacy crisis flag key, on locked tables",
+}
+
+
+def lint_exemptions(exemptions: dict[str, str]) -> None:
+    for rule, reason in exemptions.items():
+        ddl.lint_exemption(rule, reason)
+
+
+def record_reconciliation(legacy: str, target: str, moved: str) -> None:
+    """The ledger: a legacy table's rows are those still there plus those set aside (which the
+    set-aside deleted), and `moved` counts the ones that reached `target`."""
+    ddl.record_reconciliation(
+        "memory_normalized",
+        f"{SCHEMA}.{target}",
+        source=f"SELECT (SELECT count(*) FROM {SCHEMA}.{legacy}) "
+        f"+ (SELECT count(*) FROM {SCHEMA}.{legacy}_rejected)",
+        moved=moved,
+        rejected=f"SELECT count(*) FROM {SCHEMA}.{legacy}_rejected",
+    )
 
 
 def set_aside(table: str, reasons: str) -> None:
@@ -873,6 +928,8 @@ def create_router_tables() -> None:
 def downgrade() -> None:
     rejected = [f"{table}_rejected" for table in ("memory_profiles", *CONVERSATION_TABLES)]
     lock([*ROUTER_TABLES, *CONVERSATION_TABLES.values(), *LOADED_TABLES, LEGACY_VALUES, *rejected])
+    lint_exemptions(DOWNGRADE_EXEMPTIONS)
+    ddl.forget_reconciliation("memory_normalized")
     op.execute("SET LOCAL work_mem = '256MB'")
 
     for name in reversed(ROUTER_TABLES):

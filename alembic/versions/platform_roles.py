@@ -15,8 +15,9 @@ never dropped: roles belong to the whole server):
     * `auth.audit_log`: SELECT and INSERT only, so an audit row once written cannot be changed or
       removed by the application (its partitions get no privilege at all: everything goes
       through the parent);
-    * the migrations' bookkeeping (`coaching.migration_rejects`, `coaching.backfilled_users`):
-      nothing, it is for operators.
+    * the migrations' bookkeeping (`coaching.migration_rejects`, `coaching.backfilled_users`,
+      memory's `*_rejected` tables and `user_profile_legacy_values`): nothing, it is for
+      operators and downgrades.
   Tables a later revision creates in a context schema get the same (ALTER DEFAULT PRIVILEGES,
   for the owner's objects), except in `auth`, whose new tables (audit partitions among them) stay
   closed until granted, and in `public`. `auth.maintain_audit_log_partitions` runs with its
@@ -57,7 +58,15 @@ TABLES = (
     "auth.voice_transcript_consents",
 )
 READ_ONLY = ("therapy.conversation_logs",)
-BOOKKEEPING = ("coaching.migration_rejects", "coaching.backfilled_users")
+BOOKKEEPING = (
+    "coaching.migration_rejects",
+    "coaching.backfilled_users",
+    "memory.memory_profiles_rejected",
+    "memory.conversations_rejected",
+    "memory.conversation_messages_rejected",
+    "memory.crisis_flags_rejected",
+    "memory.user_profile_legacy_values",
+)
 ANALYST_TABLES = ("coaching.engagement_analytics", "chat.metrics")
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
 PARTITION_MAINTENANCE = "auth.maintain_audit_log_partitions(integer)"

@@ -84,7 +84,7 @@ def test_an_interrupted_concurrent_index_build_is_finished_by_the_next_run(datab
 WRITER_BLOCKING = ("SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE")
 
 HELD_LOCKS = """
-SELECT c.oid::regclass::text AS relation,
+SELECT c.oid,
        upper(regexp_replace(regexp_replace(l.mode, 'Lock$', ''), '([a-z])([A-Z])', '\\1 \\2', 'g'))
 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p')
@@ -94,17 +94,23 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r'
 
 def locks_held_at_commit(engine: Engine, direction: str, target: str) -> dict[str, str]:
     """The strongest lock the revision's transaction holds, just before it commits, on each
-    table that existed before it ran."""
+    table that existed before it ran, by the name it had then (a revision may rename it)."""
     with engine.connect() as connection:
-        existing = connection.scalars(
-            sa.text("SELECT oid FROM pg_class WHERE relnamespace::regnamespace::text = ANY(:s)"),
-            {"s": list(SCHEMAS)},
-        ).all()
+        names = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT oid, relnamespace::regnamespace::text || '.' || relname "
+                    "FROM pg_class WHERE relnamespace::regnamespace::text = ANY(:s)"
+                ),
+                {"s": list(SCHEMAS)},
+            ).all()
+        )
     strongest: dict[str, str] = {}
 
     def spy(ctx, step, heads, run_args):
-        for relation, mode in ctx.connection.execute(sa.text(HELD_LOCKS), {"existing": existing}):
-            relation = relation if "." in relation else f"public.{relation}"
+        held = ctx.connection.execute(sa.text(HELD_LOCKS), {"existing": list(names)})
+        for oid, mode in held:
+            relation = names[oid]
             if LOCK_MODES.index(mode) > LOCK_MODES.index(strongest.get(relation, "ACCESS SHARE")):
                 strongest[relation] = mode
 

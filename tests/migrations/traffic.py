@@ -69,6 +69,12 @@ OPERATIONS = [
         "SELECT session_id, 'user', 'chat', 'hello' FROM s",
     ),
     Operation(
+        "memory theme insert",
+        "memory_normalized",
+        "INSERT INTO memory.user_themes (user_id, theme_name) VALUES (%(id)s, 'writer')",
+        needs="user",
+    ),
+    Operation(
         "coaching conversation insert",
         "coaching_phase1",
         "INSERT INTO coaching.conversations (title, metadata) "
@@ -147,6 +153,21 @@ FILLS = [
         "SELECT 'fill-' || g / 10, 'user', 'chat', 'message ' || g "
         "FROM generate_series(1, %(rows)s) g",
         until="therapy_3nf",
+    ),
+    # The companion app: a profile and a conversation of two messages per person.
+    Fill(
+        "memory_legacy",
+        "INSERT INTO memory.memory_profiles (user_id, themes, goals) "
+        """SELECT id, '["sleep", "work"]', '["walk daily"]' FROM public.users""",
+        until="memory_normalized",
+    ),
+    Fill(
+        "memory_legacy",
+        "WITH c AS (INSERT INTO memory.conversations (user_id, title) "
+        "SELECT id, 'fill' FROM public.users RETURNING id, user_id) "
+        "INSERT INTO memory.conversation_messages (conversation_id, user_id, input_transcript) "
+        "SELECT id, user_id, 'hello' FROM c, generate_series(1, 2)",
+        until="memory_normalized",
     ),
     # The MVP: the auth provider's user id strings, a program week, a goal, moods.
     Fill(
