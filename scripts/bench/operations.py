@@ -20,7 +20,7 @@ from app.queries.clinic import purge_voice_transcripts, record_api_request
 from scripts.bench.server import BenchServer
 from tests.support import upgrade
 
-TRANSCRIPTS = 200_000
+TRANSCRIPTS = 100_000
 REQUESTS = 1_000
 BATCH = 5_000
 
