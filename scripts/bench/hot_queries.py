@@ -29,8 +29,8 @@ from tests.support import upgrade
 ROWS = 1_000_000
 # The HNSW index over personas is built at this size, not at a million: its build took 128 s per
 # 100k personas of 1536 dimensions on this machine (a million would take far more than the
-# whole suite's time budget). Latency of an HNSW search grows with the log of the size.
-PERSONAS = 30_000
+# whole benchmark's 15 minutes). Latency of an HNSW search grows with the log of the size.
+PERSONAS = 20_000
 CALLS = 300
 # Users' memories come from legacy profiles through memory_normalized, as production's will:
 # a profile of scripts.bench.data.memory_profiles becomes about this many list items.

@@ -134,7 +134,7 @@ CASES = [
         unit="conversations",
         start="coaching_phase1",
         loader=data.COACHING,
-        sizes=(10_000, 30_000, 100_000),
+        sizes=(8_000, 25_000, 80_000),
         steps=(
             up(
                 "coaching_phase2",
