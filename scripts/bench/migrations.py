@@ -116,7 +116,7 @@ CASES = [
                 "13 text answers, then builds 36 primary keys, 6 unique keys, 29 user_id indexes "
                 "and 36 foreign keys after the load; the floor copies finished rows. Against a "
                 "floor expanding the same arrays with the same expressions it is about 1.7x "
-                "(docs/PERFORMANCE.md, Memory)",
+                "(docs/PERFORMANCE.md)",
             ),
             down(
                 "memory_normalized",
