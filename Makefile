@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: migrate test soak lint psql db-stop clean
+.PHONY: migrate test soak bench lint psql db-stop clean
 
 migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
 	$(BIN)/alembic upgrade head
@@ -17,6 +17,9 @@ soak: $(INSTALLED)  ## fault, traffic, hostile-data tests bigger: more rows, kil
 	THERAPY_DB_SOAK=1 LIVE_TRAFFIC_ROWS=$(or $(SOAK_ROWS),200000) $(BIN)/pytest \
 		tests/migrations/test_live_traffic.py tests/migrations/test_crash_safety.py \
 		tests/migrations/test_hostile_*.py
+
+bench: $(INSTALLED)  ## the benchmark suite: one table of figures against baselines (docs/PERFORMANCE.md)
+	$(BIN)/python -m scripts.bench
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

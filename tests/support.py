@@ -69,7 +69,7 @@ class CloneJanitor(DatabaseJanitor):
     """pytest-postgresql's janitor, cloning templates with STRATEGY FILE_COPY.
 
     On tmpfs with durability off, a file copy of a template takes about half the time of the
-    default WAL_LOG strategy (scripts/bench_test_database.py measures both).
+    default WAL_LOG strategy (`make bench` measures both).
     """
 
     def _build_create_database_sql(self) -> sql.Composed:

@@ -8,17 +8,17 @@ from tests.support import Databases, upgrade
 from tests.test_cli import therapy_db
 from tests.test_coaching_backfills import load_mvp
 
-# A stand-in for a faulty backfill: one conversation's person link goes missing on its way.
+# A stand-in for a faulty backfill: one conversation's person goes missing on its way.
 LOSE_A_ROW = """
 CREATE FUNCTION public.lose_a_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.external_user_id = 'person-2' THEN
-        NEW.user_id := NULL;
+    IF NEW.external_auth_id = 'person-2' THEN
+        RETURN NULL;
     END IF;
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER lose_a_row BEFORE UPDATE ON coaching.conversations
+CREATE TRIGGER lose_a_row BEFORE INSERT ON public.users
 FOR EACH ROW EXECUTE FUNCTION public.lose_a_row();
 """
 

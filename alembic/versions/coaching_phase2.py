@@ -58,7 +58,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app import bulk, ddl
 
 revision: str = "coaching_phase2"
 down_revision: str | Sequence[str] | None = "coaching_phase1"
@@ -151,6 +151,9 @@ $$
 """
 
 
+# The person the backfill creates for an MVP user id string: a uuid derived from the string.
+PERSON_ID = "md5('coaching_user:' || {})::uuid"
+
 VECTOR_MARK = "installed by therapy-db revision coaching_phase2, which removes it on downgrade"
 
 
@@ -161,7 +164,7 @@ def upgrade() -> None:
         {"public.users": "ACCESS EXCLUSIVE", "coaching.conversations": "ACCESS EXCLUSIVE"}
     )
     # Both are rewritten or extended under those locks until the commit (only a separate
-    # transaction would help), and conversations.user_id changes type through a new column:
+    # transaction would help), and conversations.user_id changes type:
     ddl.lint_exemption(
         "constraint-missing-not-valid",
         "unique and foreign keys on columns this transaction adds or rewrites",
@@ -179,17 +182,10 @@ def upgrade() -> None:
         "indexes on columns this transaction adds or rewrites",
     )
     ddl.lint_exemption(
-        "require-concurrent-index-deletion",
-        "the old user_id index goes before its column is rewritten",
+        "changing-column-type",
+        "conversations.user_id becomes the person's uuid: one rewrite, under the lock above",
     )
-    ddl.lint_exemption(
-        "renaming-column",
-        "the external id string column steps aside for the uuid reference",
-    )
-    ddl.lint_exemption(
-        "ban-drop-column",
-        "the external id strings live on in users.external_auth_id",
-    )
+    bulk.use_backfill_memory()
 
     # Installed by a DBA already (the way for a non-superuser owner)? Then it is not ours to drop.
     op.execute(
@@ -213,7 +209,8 @@ def upgrade() -> None:
         op.f("uq_users_external_auth_id"), "users", ["external_auth_id"], schema="public"
     )
 
-    op.create_table(
+    tables = bulk.NewTables()  # their keys come after the backfills
+    tables.create_table(
         "backfilled_users",
         sa.Column("user_id", sa.UUID(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -240,11 +237,10 @@ def upgrade() -> None:
     )
 
     op.execute(
-        """
+        f"""
         WITH created AS (
             INSERT INTO public.users (id, external_auth_id, created_at, updated_at)
-            SELECT md5('coaching_user:' || user_id)::uuid, user_id, min(created_at),
-                   min(created_at)
+            SELECT {PERSON_ID.format("user_id")}, user_id, min(created_at), min(created_at)
             FROM coaching.conversations
             WHERE btrim(user_id) <> ''
             GROUP BY user_id
@@ -266,33 +262,26 @@ def upgrade() -> None:
     )
 
     # -- conversations.user_id: the external id string becomes a reference to the person ------
-    # (Its index goes first: the UPDATE rewrites every row and need not maintain it.)
-    op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
-    op.alter_column(
-        "conversations", "user_id", new_column_name="external_user_id", schema="coaching"
-    )
-    op.add_column(
-        "conversations", sa.Column("user_id", sa.UUID(), nullable=True), schema="coaching"
-    )
-    ddl.keep_updated_at()
-    op.execute(
-        """
-        UPDATE coaching.conversations c SET user_id = u.id
-        FROM public.users u
-        WHERE u.external_auth_id = c.external_user_id
-        """
-    )
+    # Accounted for while the strings are still there: each one finds the person the backfill
+    # derived from it (the same id the rewrite below computes) or was set aside as blank.
     ddl.record_reconciliation(
         "coaching_phase2",
         "public.users",
-        source="SELECT count(*) FROM coaching.conversations WHERE external_user_id IS NOT NULL",
-        moved="SELECT count(*) FROM coaching.conversations WHERE user_id IS NOT NULL",
+        source="SELECT count(*) FROM coaching.conversations WHERE user_id IS NOT NULL",
+        moved="SELECT count(*) FROM coaching.conversations c JOIN public.users u "
+        f"ON u.id = {PERSON_ID.format('c.user_id')} AND u.external_auth_id = c.user_id "
+        "WHERE btrim(c.user_id) <> ''",
         rejected="SELECT count(*) FROM coaching.migration_rejects WHERE revision = "
         "'coaching_phase2' AND target_table = 'public.users'",
     )
-    op.drop_column("conversations", "external_user_id", schema="coaching")
-    op.create_index(
-        op.f("ix_conversations_user_id"), "conversations", ["user_id"], schema="coaching"
+    # The person's id derives from the string as the backfill above derived it, so one rewrite of
+    # the table (its index rebuilt once, no trigger fired, no dead rows) converts every row.
+    op.alter_column(
+        "conversations",
+        "user_id",
+        type_=sa.UUID(),
+        postgresql_using=f"CASE WHEN btrim(user_id) <> '' THEN {PERSON_ID.format('user_id')} END",
+        schema="coaching",
     )
     op.create_foreign_key(
         op.f("fk_conversations_user_id_users"),
@@ -336,7 +325,7 @@ def upgrade() -> None:
     ddl.add_updated_at_trigger("user_persona", schema="coaching")
 
     # -- engagement analytics -------------------------------------------------------------------
-    op.create_table(
+    tables.create_table(
         "engagement_analytics",
         sa.Column("analytics_id", sa.UUID(), server_default=NEW_UUID, nullable=False),
         sa.Column("user_id", sa.UUID(), nullable=False),
@@ -364,6 +353,7 @@ def upgrade() -> None:
     op.execute(ENGAGEMENT_ACTIVITY)
     op.execute(REFRESH_ENGAGEMENT_ANALYTICS)
     op.execute("SELECT coaching.refresh_engagement_analytics()")
+    tables.add_keys()
 
 
 def downgrade() -> None:

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app import bulk, ddl
 
 revision: str = "coaching_phase4"
 down_revision: str | Sequence[str] | None = "coaching_phase3"
@@ -44,7 +44,9 @@ def upgrade() -> None:
     # backfill copies every message of a completed session.
     ddl.lock_tables({"coaching.sessions": "SHARE ROW EXCLUSIVE", "coaching.messages": "SHARE"})
 
-    op.create_table(
+    bulk.use_backfill_memory()
+    tables = bulk.NewTables()  # its keys come after the backfill
+    tables.create_table(
         "transcripts",
         sa.Column(
             "transcript_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
@@ -67,14 +69,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("transcript_id", name=op.f("pk_transcripts")),
         schema="coaching",
     )
-    op.create_index(
-        "idx_transcripts_order",
-        "transcripts",
-        ["session_id", "message_order"],
-        unique=True,
-        schema="coaching",
-    )
-
     op.execute(
         """
         INSERT INTO coaching.transcripts
@@ -96,6 +90,14 @@ def upgrade() -> None:
         "WHERE s.status = 'completed'",
         moved="SELECT count(*) FROM coaching.transcripts",
     )
+    op.create_index(
+        "idx_transcripts_order",
+        "transcripts",
+        ["session_id", "message_order"],
+        unique=True,
+        schema="coaching",
+    )
+    tables.add_keys()
 
 
 def downgrade() -> None:

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app import bulk, ddl
 
 revision: str = "therapy_3nf"
 down_revision: str | Sequence[str] | None = "therapy_legacy"
@@ -269,6 +269,8 @@ def downgrade() -> None:
     # Ids follow the highest in the log, not its sequence: legacy rows loaded with their ids
     # (a restore, a copy) may have left the sequence behind them. Where bigint has no room left
     # above the highest id (a log loaded with ids up to its limit), free ids below it are used.
+    # Each session's details are built once (MATERIALIZED), not once per message of it.
+    bulk.use_backfill_memory()
     op.execute(
         """
         WITH top AS (  -- the free ids above the highest one (from 1 in an empty log)
@@ -291,6 +293,13 @@ def downgrade() -> None:
                 WHERE length > 0) placed
             WHERE before < (SELECT count(*) FROM therapy.messages)
         ),
+        sessions AS MATERIALIZED (
+            SELECT session_id,
+                   jsonb_build_object(
+                       'user_id', user_id, 'session_name', session_name, 'status', status,
+                       'created_at', created_at, 'ended_at', ended_at) AS details
+            FROM therapy.therapy_sessions
+        ),
         folded AS (
             SELECT m.*, row_number() OVER (ORDER BY m.created_at, m.message_id) - 1 AS n
             FROM therapy.messages m
@@ -303,12 +312,10 @@ def downgrade() -> None:
                    'metadata', m.metadata,
                    'folded_back_from', 'therapy_3nf',
                    'message_id', m.message_id,
-                   'session', jsonb_build_object(
-                       'user_id', s.user_id, 'session_name', s.session_name,
-                       'status', s.status, 'created_at', s.created_at, 'ended_at', s.ended_at)),
+                   'session', s.details),
                m.created_at
         FROM folded m
-        JOIN therapy.therapy_sessions s USING (session_id)
+        JOIN sessions s USING (session_id)
         JOIN runs r ON m.n >= r.before AND m.n < r.before + r.length
         """
     )

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models.coaching import CheckIn, ProgramSession, SmartGoal, UserPersona
 
@@ -32,26 +32,46 @@ def nearest_personas(
     Served by the HNSW index on user_persona.vector_data, so the result is approximate (the
     index's recall, not an exact scan), as similarity search at scale needs.
     """
-    distance = UserPersona.vector_data.cosine_distance(embedding)
-    query = (
-        sa.select(UserPersona.user_id, distance.label("distance"))
-        .where(UserPersona.vector_data.is_not(None))
-        .order_by(distance)
-        .limit(k)
-    )
+    query, parameters = NEAREST, {"embedding": embedding, "k": k}
     if exclude_user_id is not None:
-        query = query.where(UserPersona.user_id != exclude_user_id)
-    return [SimilarPerson(*row) for row in session.execute(query)]
+        query, parameters["user_id"] = NEAREST_BUT_ONE, exclude_user_id
+    return [SimilarPerson(*row) for row in session.execute(query, parameters)]
 
 
 def similar_users(session: Session, user_id: uuid.UUID, k: int = 10) -> list[SimilarPerson]:
-    """The k people most like `user_id` by persona embedding; none if they have no embedding."""
-    embedding = session.scalar(
-        sa.select(UserPersona.vector_data).where(UserPersona.user_id == user_id)
+    """The k people most like `user_id` by persona embedding; none if they have no embedding.
+
+    One statement: the person's embedding is looked up by the database, never sent to the
+    client and back (1536 numbers as text each way cost more than the index search).
+    """
+    rows = session.execute(SIMILAR, {"user_id": user_id, "k": k})
+    return [SimilarPerson(*row) for row in rows]
+
+
+def _nearest(embedding) -> sa.Select:
+    """People with an embedding, nearest to `embedding` first. Ordered by the `distance` label,
+    so the embedding appears once in the statement (the index scan yields that order)."""
+    distance = UserPersona.vector_data.cosine_distance(embedding).label("distance")
+    return (
+        sa.select(UserPersona.user_id, distance)
+        .where(UserPersona.vector_data.is_not(None))
+        .order_by(distance)
+        .limit(sa.bindparam("k"))
     )
-    if embedding is None:
-        return []
-    return nearest_personas(session, embedding, k, exclude_user_id=user_id)
+
+
+# The similarity statements are built once: building one costs more than running it.
+NEAREST = _nearest(sa.bindparam("embedding", type_=UserPersona.vector_data.type))
+NEAREST_BUT_ONE = NEAREST.where(UserPersona.user_id != sa.bindparam("user_id"))
+_theirs = aliased(UserPersona, name="theirs")
+_their_embedding = (
+    sa.select(_theirs.vector_data)
+    .where(_theirs.user_id == sa.bindparam("user_id"))
+    .scalar_subquery()
+)
+SIMILAR = _nearest(_their_embedding).where(
+    UserPersona.user_id != sa.bindparam("user_id"), _their_embedding.is_not(None)
+)
 
 
 def goal_progress(session: Session, user_id: uuid.UUID) -> Sequence[Row]:

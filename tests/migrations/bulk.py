@@ -1,18 +1,17 @@
 """Data in bulk for the revisions that move it, loaded with set-based SQL: enough rows that each
 data statement of a revision runs long enough to be caught in the middle (tests/scale.py sizes).
 
-The memory, coaching and clinic rows are the benchmarks' own (scripts/bench_*.py): memory profiles
-whose 42 JSON fields hold 5-30 phrases each, MVP conversations with messy metadata, legacy audit
-rows over the thirteen legacy months, API requests of the last two years (most of which the legacy
-audit log cannot hold).
+The memory, coaching and clinic rows are the benchmarks' own (scripts/bench/data.py): memory
+profiles whose 42 JSON fields hold 5-30 phrases each, MVP conversations with messy metadata,
+legacy audit rows over the thirteen legacy months; then API requests of the last two years (most
+of which the legacy audit log cannot hold).
 """
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from scripts.bench_clinic import AUDIT_ROWS, LEGACY_AUDIT_ROWS, STAFF
-from scripts.bench_coaching import MVP_CONVERSATIONS, MVP_MESSAGES, run_sql
-from scripts.bench_memory import generate_profiles, the_revision
+from scripts.bench.data import CLINIC, COACHING, load
+from scripts.bench.data import memory_profiles as bench_memory_profiles
 from tests.migrations.data.memory import legacy_memory, new_shape_memory
 from tests.scale import size
 from tests.support import downgrade, upgrade
@@ -21,6 +20,20 @@ CONVERSATIONS = size(ci=3_000, soak=100_000)  # four messages each
 AUDIT = size(ci=15_000, soak=500_000)  # legacy rows; half as many API requests
 THERAPY_SESSIONS = size(ci=1_500, soak=50_000)  # eight messages each
 MEMORY_PROFILES = size(ci=100, soak=1_000)  # about 740 list items each
+
+# API requests, written after clinic_integration by the first member of staff.
+API_REQUESTS = """
+INSERT INTO auth.audit_log (tabla_afectada, registro_id, accion, usuario_id, timestamp_accion,
+                            username, session_id, method, endpoint, request_body, response_hash,
+                            source_refs, ip_address)
+SELECT 'pacientes', n, (ARRAY['READ', 'CREATE', 'UPDATE'])[1 + n % 3],
+       (SELECT min(id_usuario) FROM auth.sys_usuarios),
+       now() - (n * interval '730 days' / :rows), 'dra.ibarra', 'voice-session-' || n / 20,
+       'GET', '/api/v1/pacientes/' || n, '{"buscar": "' || repeat('p', 120) || '"}',
+       md5(n::text) || md5(n::text), jsonb_build_array(jsonb_build_object('job', n)),
+       inet '10.0.0.0' + n % 250
+FROM generate_series(1, :rows) AS n
+"""
 
 # Legacy log rows loaded with their ids, as a restore would; then 3NF sessions and messages.
 THERAPY_LOGS = """
@@ -51,6 +64,11 @@ FROM therapy.therapy_sessions s CROSS JOIN generate_series(1, 8) p
 """
 
 
+def run_sql(engine: Engine, sql: str, **params) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text(sql), params)
+
+
 def analyze(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
@@ -71,7 +89,7 @@ def therapy_3nf_rows(engine: Engine) -> None:
 def memory_profiles(engine: Engine) -> None:
     """At memory_legacy: the benchmark's profiles, and the round-trip harness's legacy memory
     (unusual JSON, a user with two profiles, a profile and conversations nobody can own)."""
-    generate_profiles(engine, MEMORY_PROFILES, list(the_revision().LEGACY_FIELDS))
+    load(engine, bench_memory_profiles(), MEMORY_PROFILES)
     with engine.begin() as connection:
         legacy_memory(connection)
 
@@ -84,18 +102,14 @@ def memory_normalized_rows(engine: Engine) -> None:
 
 def coaching_mvp(engine: Engine) -> None:
     """At coaching_phase1: the MVP's conversations and messages."""
-    run_sql(engine, MVP_CONVERSATIONS, conversations=CONVERSATIONS, people=CONVERSATIONS // 5)
-    run_sql(engine, MVP_MESSAGES)
-    analyze(engine)
+    load(engine, COACHING, CONVERSATIONS)
 
 
 def clinic_with_overflow(engine: Engine) -> None:
     """At clinic_legacy: legacy audit rows, and the API requests a clinic_integration downgrade
     kept in auth.audit_log_overflow (its next upgrade moves them back)."""
-    with engine.begin() as connection:
-        user = connection.scalar(sa.text(STAFF))
-    run_sql(engine, LEGACY_AUDIT_ROWS, rows=AUDIT)
+    load(engine, CLINIC, AUDIT)
     upgrade(engine, "clinic_integration")
-    run_sql(engine, AUDIT_ROWS.format(table="auth.audit_log"), rows=AUDIT // 2, user=user)
+    run_sql(engine, API_REQUESTS, rows=AUDIT // 2)
     downgrade(engine, "clinic_legacy")
     analyze(engine)

@@ -136,8 +136,8 @@ CASES = [
         bulk.coaching_mvp,
         upgrade_points=[
             *inside("WITH created AS ( INSERT INTO public.users"),
-            right_after("UPDATE coaching.conversations c SET user_id = u.id"),
-            *soak_only(inside("UPDATE coaching.conversations c SET user_id = u.id")),
+            right_after("ALTER TABLE coaching.conversations ALTER COLUMN user_id TYPE"),
+            *soak_only(inside("ALTER TABLE coaching.conversations ALTER COLUMN user_id TYPE")),
             *soak_only(inside("SELECT coaching.refresh_engagement_analytics()")),
         ],
         downgrade_points=[

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection
 
-from scripts.bench_memory import the_revision
+from scripts.bench.data import memory_normalized
 from tests import figures
 from tests.migrations.hostile import (
     JSON_NULL,
@@ -34,7 +34,7 @@ from tests.migrations.hostile import (
 from tests.scale import size
 from tests.support import Databases, downgrade, upgrade
 
-REVISION = the_revision()
+REVISION = memory_normalized()
 USERS = [str(uuid.UUID(int=n)) for n in (1, 2, 3)]
 NOBODY = str(uuid.UUID(int=99))  # no such user
 NOWHERE = str(uuid.UUID(int=98))  # no such conversation
