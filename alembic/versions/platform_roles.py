@@ -1,5 +1,7 @@
-"""platform_roles: least privilege. The application reads and writes its tables; analysts read
-redacted data only; only the migration owner changes the schema.
+"""platform_roles: least privilege for the application, analysts and the migration owner.
+
+The application reads and writes its tables; analysts read redacted data only; only the migration
+owner changes the schema.
 
 Three kinds of login, each granted a group role (the roles are created if missing, NOLOGIN, and
 never dropped: roles belong to the whole server):
