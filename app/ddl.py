@@ -1,4 +1,4 @@
-"""DDL that revisions share: the `updated_at` trigger, locks on tables with traffic, the ledger.
+"""DDL that revisions share: updated_at triggers, locks on busy tables, roles, the ledger.
 
 Revisions import this module (never `app.models`), so what it emits is part of the history: once a
 revision has shipped using a function here, that function's SQL does not change. A different
@@ -200,6 +200,27 @@ $$
                 LOCK_ATTEMPTS,
             )
             time.sleep(random.uniform(0, min(0.05 * 2**attempt, 2)))
+
+
+# -- roles -----------------------------------------------------------------------------------------
+
+
+def create_role_if_missing(role: str) -> None:
+    """A NOLOGIN group role. Roles belong to the whole server, so another database's migrations
+    may have created it already (or be creating it at this moment); downgrades leave it."""
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                CREATE ROLE {role} NOLOGIN;
+            END IF;
+        EXCEPTION WHEN duplicate_object THEN
+            NULL;  -- created at the same moment by a migration of another database
+        END
+        $$
+        """
+    )
 
 
 # -- the migration linter --------------------------------------------------------------------

@@ -41,6 +41,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from app import ddl
+
 revision: str = "platform_roles"
 down_revision: str | Sequence[str] | None = "chat_discord"
 branch_labels: str | Sequence[str] | None = None
@@ -76,19 +78,7 @@ PARTITION_MAINTENANCE = "auth.maintain_audit_log_partitions(integer)"
 
 def upgrade() -> None:
     for role in (APP, ANALYST):
-        op.execute(
-            f"""
-            DO $$
-            BEGIN
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
-                    CREATE ROLE {role} NOLOGIN;
-                END IF;
-            EXCEPTION WHEN duplicate_object THEN
-                NULL;  -- created at the same moment by a migration of another database
-            END
-            $$
-            """
-        )
+        ddl.create_role_if_missing(role)
 
     # The application.
     op.execute(f"GRANT USAGE ON SCHEMA {', '.join(SCHEMAS)} TO {APP}")

@@ -209,19 +209,7 @@ def upgrade() -> None:
 
     # 6. Who may read what: researchers see redacted views only.
     for role in (THERAPIST, RESEARCHER):
-        op.execute(
-            f"""
-            DO $$
-            BEGIN
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
-                    CREATE ROLE {role} NOLOGIN;
-                END IF;
-            EXCEPTION WHEN duplicate_object THEN
-                NULL;  -- created at the same moment by a migration of another database
-            END
-            $$
-            """
-        )
+        ddl.create_role_if_missing(role)
     op.execute(
         """
         CREATE VIEW therapy.messages_redacted AS
