@@ -7,6 +7,8 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tests.support import ledger
+
 # For each backfill: its source rows, and the source rows a target row stands for. Goals and
 # takeaways gather several source rows into one row, which also stands for a rejected one of
 # them (a goal defined in two conversations, one of them without a description): for those two,
@@ -58,14 +60,8 @@ def assert_every_source_row_is_moved_or_rejected(connection: Connection) -> None
             moved -= rejected
         assert not moved & rejected, f"{target}: moved and rejected"
         assert source == moved | rejected, f"{target}: {len(source - moved - rejected)} lost"
-        ledger = connection.execute(
-            sa.text(
-                "SELECT source_rows, moved_rows, rejected_rows FROM public.migration_reconciliation"
-                " WHERE revision = 'coaching_phase3' AND target = :target"
-            ),
-            {"target": target},
-        ).one()
-        assert tuple(ledger) == (len(source), len(moved), len(rejected)), target
+        counted = ledger(connection, "coaching_phase3")[target]
+        assert counted == (len(source), len(moved), len(rejected)), target
 
 
 def assert_program_order_holds(connection: Connection) -> None:

@@ -15,6 +15,8 @@ from psycopg import sql
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import URL, Engine
 
+from app import reconciliation
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,6 +35,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     alembic.command.downgrade(migration_config(engine), revision)
+
+
+def ledger(connection: sa.Connection, revision: str) -> dict[str, tuple[int, int, int]]:
+    """What `revision` wrote to the migration ledger: target -> (source, moved, rejected)."""
+    return {
+        account.target: (account.source_rows, account.moved_rows, account.rejected_rows)
+        for account in reconciliation.accounts(connection)
+        if account.revision == revision
+    }
 
 
 def database_url(dbname: str, user: str = "postgres", password: str | None = None) -> URL:
