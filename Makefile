@@ -10,8 +10,9 @@ INSTALLED := $(VENV)/.installed
 migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
 	$(BIN)/alembic upgrade head
 
-test: $(INSTALLED)  ## the whole suite, on its own throwaway embedded server
+test: $(INSTALLED)  ## the whole suite on its own throwaway server; then its calendar tests, clock moved
 	$(BIN)/pytest
+	$(BIN)/python -m tests.clock
 
 soak: $(INSTALLED)  ## fault, traffic, hostile-data tests bigger: more rows, kill points, examples
 	THERAPY_DB_SOAK=1 LIVE_TRAFFIC_ROWS=$(or $(SOAK_ROWS),200000) $(BIN)/pytest \

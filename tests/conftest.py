@@ -10,7 +10,9 @@ as its noproc fixtures do) and every test that asks for a database gets a fresh 
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import embedded  # noqa: E402
+from tests.clock import Clock  # noqa: E402
 from tests.scale import SOAK  # noqa: E402
 from tests.support import ROOT, Databases  # noqa: E402
 
@@ -40,6 +43,8 @@ def pg_server() -> Iterator[embedded.EmbeddedServer]:
     os.environ["PGHOST"] = str(server.socket_dir)  # for this process and every one it starts
     try:
         server.make_non_durable()
+        if Clock.of_this_process():
+            assert_server_follows_the_moved_clock(server)
         yield server
     finally:
         server.release()
@@ -48,6 +53,27 @@ def pg_server() -> Iterator[embedded.EmbeddedServer]:
             os.environ.pop("PGHOST", None)
         else:
             os.environ["PGHOST"] = previous_pghost
+
+
+def assert_server_follows_the_moved_clock(server: embedded.EmbeddedServer) -> None:
+    """A server that ignored the preloaded libfaketime would pass the calendar runs unmoved."""
+    with closing(server.connect()) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT extract(epoch FROM now())")
+        skew = abs(float(cursor.fetchone()[0]) - time.time())
+    assert skew < 60, f"the test server's clock is {skew:.0f} s from the moved clock"
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Moves the clock of this process and the test server (`clock.move_to(moment)`); only under
+    `python -m tests.clock`, which `make test` runs."""
+    moved = Clock.of_this_process()
+    if moved is None:
+        pytest.skip("moves the clock: runs under `python -m tests.clock` (part of `make test`)")
+    try:
+        yield moved
+    finally:
+        moved.restore()
 
 
 @pytest.fixture(scope="session")

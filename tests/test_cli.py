@@ -2,7 +2,7 @@
 
 import shlex
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -168,6 +168,7 @@ def test_a_changed_diagram_is_reported_stale(tmp_path, monkeypatch):
     assert runner.invoke(app, ["erd", "--check"]).exit_code == 1
 
 
+@pytest.mark.calendar
 def test_purge_transcripts_removes_only_old_ones_in_batches(engine, session):
     member = add_staff_member(session, "dra.luna")
     clinic.grant_voice_transcript_consent(session, member.id_usuario)
@@ -177,7 +178,7 @@ def test_purge_transcripts_removes_only_old_ones_in_batches(engine, session):
                 session_id="voice-1",
                 user_id=member.id_usuario,
                 user_text=f"{days} days ago",
-                timestamp=datetime.now(UTC) - timedelta(days=days),
+                timestamp=session.scalar(sa.select(sa.func.now() - timedelta(days=days))),
             )
         )
     session.commit()

@@ -1,8 +1,13 @@
 """auth.audit_log at head: the audit writer, the trail queries, and a partitioned table that
-accepts a row dated at any moment."""
+accepts a row dated at any moment.
+
+"Now" and "this month" are the database's: its clock decides which partitions the upgrade made.
+Dates in legacy months (2024-12 .. 2025-12) are fixed.
+"""
 
 import hashlib
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +24,18 @@ from app.queries.clinic import (
     record_api_request,
 )
 from tests.clinic_staff import add_staff_member
+
+pytestmark = pytest.mark.calendar
+
+
+def this_month(session: Session) -> datetime:
+    """The first instant of the current UTC month, by the database's clock."""
+    return session.scalar(sa.select(sa.func.date_trunc("month", sa.func.now(), "UTC")))
+
+
+def months_from(month: datetime, count: int) -> datetime:
+    year, index = divmod(month.month - 1 + count, 12)
+    return month.replace(year=month.year + year, month=index + 1)
 
 
 def partition_of(session: Session, entry: AuditLog) -> str:
@@ -176,21 +193,22 @@ def test_rows_dated_today_go_to_this_months_partition(session: Session):
 
 
 def test_a_new_month_takes_its_rows_from_the_default_partition(session: Session):
-    may = [audit_row(timestamp_accion=datetime(2031, 5, day, tzinfo=UTC)) for day in (1, 17, 31)]
-    june = audit_row(timestamp_accion=datetime(2031, 6, 1, tzinfo=UTC))
+    year = this_month(session).year + 5  # beyond every partition maintenance makes
+    may = [audit_row(timestamp_accion=datetime(year, 5, day, tzinfo=UTC)) for day in (1, 17, 31)]
+    june = audit_row(timestamp_accion=datetime(year, 6, 1, tzinfo=UTC))
     session.add_all([*may, june])
     session.commit()
     assert {partition_of(session, entry) for entry in [*may, june]} == {"auth.audit_log_default"}
     every_row = sa.text("SELECT to_jsonb(a) FROM auth.audit_log a ORDER BY id_log")
     before = session.scalars(every_row).all()
 
-    assert create_audit_log_partition(session, date(2031, 5, 17)) is True
+    assert create_audit_log_partition(session, date(year, 5, 17)) is True
     session.commit()
 
-    assert {partition_of(session, entry) for entry in may} == {"auth.audit_log_2031_05"}
+    assert {partition_of(session, entry) for entry in may} == {f"auth.audit_log_{year}_05"}
     assert partition_of(session, june) == "auth.audit_log_default"
     assert session.scalars(every_row).all() == before
-    assert create_audit_log_partition(session, date(2031, 5, 1)) is False
+    assert create_audit_log_partition(session, date(year, 5, 1)) is False
 
 
 def test_maintenance_creates_this_month_and_the_next_ones(session: Session):
@@ -215,6 +233,41 @@ def test_maintenance_creates_this_month_and_the_next_ones(session: Session):
     assert maintain_audit_log_partitions(session, months_ahead=6) == missing
     assert existing() == set(months)
     assert maintain_audit_log_partitions(session, months_ahead=6) == 0
+
+
+def test_months_nobody_maintained_refuse_nothing_and_the_next_run_gives_them_their_rows(
+    session: Session,
+):
+    """As if the last maintenance ran half a year ago: no partition from three months back to
+    three ahead. Rows of those months wait in the default partition; the next run moves them."""
+    start = this_month(session)
+    months = [months_from(start, n) for n in range(-3, 4)]
+    for month in months:
+        session.execute(sa.text(f"DROP TABLE IF EXISTS auth.audit_log_{month:%Y_%m}"))
+    beyond = months_from(start, 120)  # a skewed clock: waits until its month is within reach
+    waiting = [
+        *(audit_row(timestamp_accion=month + timedelta(days=9)) for month in months[:3]),
+        audit_row(),  # now
+        audit_row(timestamp_accion=beyond),
+    ]
+    session.add_all(waiting)
+    session.commit()
+    assert {partition_of(session, entry) for entry in waiting} == {"auth.audit_log_default"}
+    every_row = sa.text("SELECT to_jsonb(a) FROM auth.audit_log a ORDER BY id_log")
+    before = session.scalars(every_row).all()
+
+    assert maintain_audit_log_partitions(session, months_ahead=3) == len(months)
+    session.commit()
+
+    assert [partition_of(session, entry) for entry in waiting] == [
+        *(f"auth.audit_log_{month:%Y_%m}" for month in months[:3]),
+        f"auth.audit_log_{start:%Y_%m}",
+        "auth.audit_log_default",
+    ]
+    assert session.scalars(every_row).all() == before
+    assert maintain_audit_log_partitions(session, months_ahead=3) == 0
+    assert maintain_audit_log_partitions(session, months_ahead=120) == 120 - 3
+    assert partition_of(session, waiting[-1]) == f"auth.audit_log_{beyond:%Y_%m}"
 
 
 INDEXES_MISSING_ON_PARTITIONS = """
@@ -243,15 +296,28 @@ def test_every_index_covers_every_partition_present_and_future(session: Session)
 # -- the trail ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Requests:
+    """Two staff members' requests, in a legacy month, this month and years ahead (YYYY-MM)."""
+
+    ana: int
+    ibarra: int
+    this_month: str
+    ahead: str
+    legacy: str = "2025-03"
+
+
 @pytest.fixture
-def requests_of_two_sessions(session: Session) -> dict[str, int]:
+def requests_of_two_sessions(session: Session) -> Requests:
     ana = add_staff_member(session, "ana.lopez", rol="Recepcion")
     ibarra = add_staff_member(session, "dra.ibarra")
+    start = this_month(session)
+    ahead = start.replace(year=start.year + 7)  # dated ahead by a skewed clock
     calls = [  # (when, user, session, endpoint)
         (datetime(2025, 3, 1, 9, tzinfo=UTC), ana, "s-1", "/api/v1/agenda"),
-        (datetime(2026, 11, 2, 9, tzinfo=UTC), ana, "s-1", "/api/v1/pacientes/7"),
-        (datetime(2026, 11, 2, 10, tzinfo=UTC), ibarra, "s-2", "/api/v1/pacientes/7"),
-        (datetime(2033, 1, 1, tzinfo=UTC), ibarra, "s-2", "/api/v1/agenda"),
+        (start + timedelta(hours=9), ana, "s-1", "/api/v1/pacientes/7"),
+        (start + timedelta(hours=10), ibarra, "s-2", "/api/v1/pacientes/7"),
+        (ahead, ibarra, "s-2", "/api/v1/agenda"),
     ]
     for when, user, session_id, endpoint in calls:
         entry = record_api_request(
@@ -260,7 +326,7 @@ def requests_of_two_sessions(session: Session) -> dict[str, int]:
         )  # fmt: skip
         entry.timestamp_accion = when
     session.commit()
-    return {"ana": ana.id_usuario, "ibarra": ibarra.id_usuario}
+    return Requests(ana.id_usuario, ibarra.id_usuario, f"{start:%Y-%m}", f"{ahead:%Y-%m}")
 
 
 def trail_of(entries: list[AuditLog]) -> list[tuple[str, str]]:
@@ -268,28 +334,36 @@ def trail_of(entries: list[AuditLog]) -> list[tuple[str, str]]:
 
 
 def test_trail_by_session_is_newest_first(session: Session, requests_of_two_sessions):
+    requests = requests_of_two_sessions
     assert trail_of(audit_trail(session, session_id="s-2")) == [
-        ("s-2", "2033-01"),
-        ("s-2", "2026-11"),
+        ("s-2", requests.ahead),
+        ("s-2", requests.this_month),
     ]
 
 
 def test_trail_by_endpoint(session: Session, requests_of_two_sessions):
     found = audit_trail(session, endpoint="/api/v1/pacientes/7")
-    assert trail_of(found) == [("s-2", "2026-11"), ("s-1", "2026-11")]
+    this_month = requests_of_two_sessions.this_month
+    assert trail_of(found) == [("s-2", this_month), ("s-1", this_month)]
 
 
 def test_trail_by_user_id_or_username(session: Session, requests_of_two_sessions):
-    by_id = audit_trail(session, usuario_id=requests_of_two_sessions["ana"])
-    assert trail_of(by_id) == [("s-1", "2026-11"), ("s-1", "2025-03")]
+    requests = requests_of_two_sessions
+    by_id = audit_trail(session, usuario_id=requests.ana)
+    assert trail_of(by_id) == [("s-1", requests.this_month), ("s-1", requests.legacy)]
     assert audit_trail(session, username="ana.lopez") == by_id
 
 
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    return start, months_from(start, 1)
+
+
 def test_trail_within_dates(session: Session, requests_of_two_sessions):
-    found = audit_trail(
-        session, since=datetime(2026, 11, 1, tzinfo=UTC), until=datetime(2026, 12, 1, tzinfo=UTC)
-    )
-    assert trail_of(found) == [("s-2", "2026-11"), ("s-1", "2026-11")]
+    this_month = requests_of_two_sessions.this_month
+    since, until = month_bounds(this_month)
+    found = audit_trail(session, since=since, until=until)
+    assert trail_of(found) == [("s-2", this_month), ("s-1", this_month)]
 
 
 @pytest.mark.parametrize(
@@ -314,10 +388,11 @@ def test_trail_queries_are_served_by_an_index_on_every_partition(
 def test_a_date_range_reads_only_the_partitions_of_its_months(
     session: Session, requests_of_two_sessions
 ):
+    this_month = requests_of_two_sessions.this_month
+    since, until = month_bounds(this_month)
     query = sa.select(AuditLog).where(
-        AuditLog.timestamp_accion >= datetime(2026, 11, 1, tzinfo=UTC),
-        AuditLog.timestamp_accion < datetime(2026, 12, 1, tzinfo=UTC),
+        AuditLog.timestamp_accion >= since, AuditLog.timestamp_accion < until
     )
     plan = explain(session, query)
-    assert "audit_log_2026_11" in plan
+    assert f"audit_log_{this_month.replace('-', '_')}" in plan
     assert "audit_log_default" not in plan and "audit_log_2025" not in plan

@@ -17,6 +17,8 @@ from app.queries.clinic import (
 )
 from tests.clinic_staff import add_staff_member
 
+pytestmark = pytest.mark.calendar  # retention counts days back from the database's now()
+
 
 def said(session: Session, user: SysUsuario, ago: timedelta = timedelta(0), text="hola"):
     session.add(

@@ -121,6 +121,7 @@ def test_the_application_cannot_change_the_schema_or_reach_what_is_not_its(
     assert refusal in refused(engines["app"], statement)
 
 
+@pytest.mark.calendar
 def test_audit_rows_are_append_only_for_the_application(owned):
     _, engines = owned
     with Session(engines["owner"]) as setup:

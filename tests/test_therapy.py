@@ -224,6 +224,7 @@ def test_admin_listing_shows_username_status_and_message_count(session, person):
     assert len(rows) == 2
 
 
+@pytest.mark.calendar
 def test_analytics_counts_sessions_by_status_messages_by_role_and_per_day(session):
     first = therapy.create_session(session)
     second = therapy.create_session(session)
@@ -265,6 +266,7 @@ CONNECT_PG_SIMPLE = {  # its statements, verbatim (lib index.js)
 }
 
 
+@pytest.mark.calendar
 def test_connect_pg_simple_statements_work_on_user_sessions(engine):
     """Run the library's statements as node-postgres sends them: untyped text parameters."""
     with psycopg.connect(dbname=engine.url.database, user="postgres", autocommit=True) as conn:

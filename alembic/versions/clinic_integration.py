@@ -16,8 +16,11 @@ The audit log
 - accepts a row dated at any moment: a DEFAULT partition takes whatever no month covers, and
   `auth.create_audit_log_partition(month)` adds a month, moving into it the rows of that month the
   default partition holds. `auth.maintain_audit_log_partitions(months_ahead)` (run it from a
-  scheduled job; the upgrade runs it once) creates the current month and the next ones. A missed
-  run loses nothing: rows wait in the default partition until their month is created.
+  scheduled job; the upgrade runs it once) creates the current month and the next ones, and
+  every earlier month whose rows wait in the default partition. Missed runs lose nothing and
+  refuse nothing: rows of months nobody created wait in the default partition, and the next run
+  gives each of those months its partition, moving its rows in. An upgrade in the last second of
+  a month has made the next months already, so no row written after midnight waits.
 
 Voice transcripts (`auth.voice_transcripts`, as the plan has it) hold PHI:
 - storing one requires the user's consent, recorded in `auth.voice_transcript_consents` (one row
@@ -147,14 +150,28 @@ END
 $$
 """
 
+# The months due: this one, the next `months_ahead`, and every earlier one whose rows wait in the
+# default partition because no run created their month in time (rows dated later wait until
+# their month comes within the horizon). Sorted first, so every read of the default partition
+# happens before the first partition is created.
 MAINTAIN_PARTITIONS_FUNCTION = r"""
 CREATE FUNCTION auth.maintain_audit_log_partitions(months_ahead integer DEFAULT 3)
 RETURNS integer LANGUAGE sql AS $$
+    WITH horizon AS (
+        SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AS this_month,
+               date_trunc('month', now() AT TIME ZONE 'UTC')
+                 + make_interval(months => months_ahead) AS last_month
+    ), due AS (
+        SELECT generate_series(this_month, last_month, interval '1 month') AS month FROM horizon
+        UNION
+        SELECT date_trunc('month', waiting.timestamp_accion AT TIME ZONE 'UTC')
+          FROM auth.audit_log_default AS waiting, horizon
+         WHERE waiting.timestamp_accion
+               < (last_month + interval '1 month') AT TIME ZONE 'UTC'
+        ORDER BY month
+    )
     SELECT count(*) FILTER (WHERE auth.create_audit_log_partition(month::date))::integer
-      FROM generate_series(date_trunc('month', now() AT TIME ZONE 'UTC'),
-                           date_trunc('month', now() AT TIME ZONE 'UTC')
-                             + make_interval(months => months_ahead),
-                           interval '1 month') AS month
+      FROM due
 $$
 """
 
@@ -264,8 +281,9 @@ def upgrade() -> None:
     op.execute(MAINTAIN_PARTITIONS_FUNCTION)
     op.execute(
         "COMMENT ON FUNCTION auth.maintain_audit_log_partitions(integer) IS "
-        "'Creates the audit_log partitions of the current month and the next months_ahead "
-        "months; returns how many it created. Run it from a scheduled job.'"
+        "'Creates the audit_log partitions of the current month, the next months_ahead months "
+        "and every earlier month whose rows wait in the default partition (moving them in); "
+        "returns how many it created. Run it from a scheduled job.'"
     )
     op.execute("SELECT auth.maintain_audit_log_partitions()")
 

@@ -121,8 +121,10 @@ def audit_trail(
 
 
 def maintain_audit_log_partitions(session: Session, months_ahead: int = 3) -> int:
-    """Create the audit log's partitions of this month and the next `months_ahead`; returns how
-    many were missing. Run it from a scheduled job (monthly is enough; more often is harmless)."""
+    """Create the audit log's partitions of this month and the next `months_ahead`, and of every
+    earlier month whose rows a missed run left in the default partition (they move in); returns
+    how many were missing. Run it from a scheduled job (monthly is enough; more often is
+    harmless; a forgotten one refuses and loses nothing)."""
     return session.scalar(select(func.auth.maintain_audit_log_partitions(months_ahead)))
 
 
