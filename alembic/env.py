@@ -13,12 +13,13 @@ from logging.config import fileConfig
 
 import alembic_postgresql_enum  # noqa: F401  (autogenerate compares enum values too)
 from alembic import context
+from alembic.runtime.migration import RevisionStep
 from alembic.util import CommandError
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from app import db
+from app import data_loss, db
 from app.comparison import ComparisonScope
 from app.errors import TherapyDbError
 from app.migration_session import closing_statements, migration_session, session_statements
@@ -104,8 +105,33 @@ def _run(connection: Connection) -> None:
         configure(connection=connection)  # decides who owns the transaction: before any query
         db.require_extensions(connection)
         scope.read_partitions(connection)
+        refuse_data_loss(connection)
         with context.begin_transaction():
             context.run_migrations()
+
+
+def refuse_data_loss(connection: Connection) -> None:
+    """A downgrade that would destroy rows stops before its first step (app/data_loss.py).
+
+    Alembic computes the steps of a command once, when the run starts (its `_migrations_fn`):
+    the check sees exactly the revisions that are about to go down, before any of them does.
+    """
+    x_allow = context.get_x_argument(as_dictionary=True).get(data_loss.ALLOW)
+    allowed = data_loss.is_allowed(x_allow or config.attributes.get(data_loss.ALLOW, False))
+    migration_context = context.get_context()
+    plan = migration_context._migrations_fn
+    if plan is None:  # a command that applies nothing
+        return
+
+    def guarded(heads, migration_context):
+        steps = list(plan(heads, migration_context))
+        going_down = [
+            step.revision for step in steps if isinstance(step, RevisionStep) and step.is_downgrade
+        ]
+        data_loss.guard(connection, going_down, allowed)
+        return steps
+
+    migration_context._migrations_fn = guarded
 
 
 def database_refusal(error: DBAPIError) -> str:

@@ -4,7 +4,6 @@ Every command reads DATABASE_URL (environment or .env) or, without it, uses the 
 Bad input ends with one line saying what was wrong and a non-zero exit; passwords are never shown.
 """
 
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -25,11 +24,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, db, privacy, reconciliation
+from app import backup, data_loss, db, privacy, reconciliation
 from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
-from app.history import History
+from app.history import CONTEXTS, History
 from app.queries import clinic
 from app.settings import PROJECT_ROOT, Settings
 
@@ -67,9 +66,10 @@ def connected() -> Iterator[Engine]:
         engine.dispose()
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_heads(engine: Engine) -> tuple[str, ...]:
+    """Where the database is: one revision per context branch it has not merged (at head, one)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return MigrationContext.configure(connection).get_current_heads()
 
 
 def migration_config(history: History, engine: Engine | None = None, **attributes):
@@ -82,24 +82,30 @@ def migration_config(history: History, engine: Engine | None = None, **attribute
 
 @app.command()
 def status() -> None:
-    """Where the database is: revision, phases applied and pending, drift from the models."""
+    """Where the database is: each context's phase, phases applied and pending, drift."""
     history = History()
     with connected() as engine:
-        current = current_revision(engine)
+        heads = current_heads(engine)
         with engine.connect() as connection:
-            differences = schema_differences(connection) if current else []
+            differences = schema_differences(connection) if heads else []
         console.print(f"Database  {db.describe(engine.url)}")
-    applied = history.position(current)
+    phases = history.phases(heads)
+    applied = sum(phase.applied for phase in phases)
     console.print(
-        f"Revision  {current or 'base (empty)'}: {applied} of {len(history.ids)} applied, "
+        f"Revision  {', '.join(heads) or 'base (empty)'}: {applied} of {len(phases)} applied, "
         f"head is {history.head}"
     )
+    contexts = Table("context", "at", "next", "phases to go")
+    for context, current in history.standing(heads).items():
+        pending = [p.revision for p in phases if p.context == context and not p.applied]
+        contexts.add_row(context, current or "-", pending[0] if pending else "-", str(len(pending)))
+    console.print(contexts)
     table = Table("context", "phase", "state", "what it does")
-    for phase in history.phases(current):
+    for phase in phases:
         state = "[green]applied[/]" if phase.applied else "[yellow]pending[/]"
         table.add_row(phase.context, phase.revision, state, phase.title)
     console.print(table)
-    if current == history.head:
+    if heads == (history.head,):
         verdict = "in sync" if not differences else f"{len(differences)} differences"
         console.print(f"Models    {verdict} with the database")
     else:
@@ -115,7 +121,16 @@ def migrate(
         bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")
     ] = False,
     rollback: Annotated[
-        bool, typer.Option("--rollback", help="Go back to the previous documented phase.")
+        bool,
+        typer.Option("--rollback", help="Take a context back to its previous documented phase."),
+    ] = False,
+    context: Annotated[
+        str | None,
+        typer.Option(help="The context --rollback takes back: " + ", ".join(CONTEXTS) + "."),
+    ] = None,
+    allow_data_loss: Annotated[
+        bool,
+        typer.Option("--allow-data-loss", help="Let a downgrade destroy rows it cannot give back."),
     ] = False,
     no_backup: Annotated[
         bool, typer.Option("--no-backup", help="Skip the pg_dump taken before any change.")
@@ -123,29 +138,42 @@ def migrate(
     backup_dir: Annotated[Path, typer.Option(help="Where backups are written.")] = PROJECT_ROOT
     / "backups",
 ) -> None:
-    """Move the database to TARGET (or, with --rollback, to the previous documented phase)."""
+    """Move the database to TARGET, or with --rollback --context C, take context C back to its
+    previous documented phase (other contexts are not touched)."""
     if (target is None) == (not rollback):
         raise typer.BadParameter("give a TARGET or --rollback (one of them)")
+    if context is not None and not rollback:
+        raise typer.BadParameter("--context goes with --rollback")
     history = History()
     with connected() as engine:
-        current = current_revision(engine)
-        destination = history.previous_phase(current) if rollback else history.resolve(target)
-        steps = history.position(destination) - history.position(current)
-        if steps == 0:
+        heads = current_heads(engine)
+        if rollback:
+            if context is None:
+                raise TherapyDbError(
+                    "say which context to roll back: --context " + "|".join(CONTEXTS)
+                )
+            destination = history.rollback_target(context, heads)
+        else:
+            destination = history.resolve(target)
+        plan = history.plan(heads, destination)
+        if not plan.revisions:
             console.print(f"Already at {destination}; nothing to do.")
             return
-        direction = "upgrade" if steps > 0 else "downgrade"
-        span = f"{current or 'base'}:{destination}"
+        if plan.direction == "downgrade" and not allow_data_loss:
+            with engine.connect() as connection:
+                losses = data_loss.count(connection, data_loss.declared(plan.revisions))
+            if losses:
+                raise data_loss.DataLossRefusedError(data_loss.refusal(losses, "--allow-data-loss"))
+        console.print(f"Plan      {plan.direction}: {', '.join(plan.ids)}")
         if dry_run:
-            sql = io.StringIO()
-            config = migration_config(history)
-            config.output_buffer = sql
-            getattr(alembic.command, direction)(config, span, sql=True)
-            console.print(sql.getvalue(), markup=False, soft_wrap=True)
-            console.print(f"-- dry run: {direction} {span}; nothing was changed", style="dim")
+            migration_config(history)  # the command's logging, not alembic.ini's
+            console.print(history.sql(heads, plan), markup=False, soft_wrap=True)
+            console.print(
+                f"-- dry run: {plan.direction} to {destination}; nothing was changed", style="dim"
+            )
             return
         if not no_backup:
-            path = backup.dump(engine.url, backup_dir, destination)
+            path = backup.dump(engine.url, backup_dir, destination.replace("@", "_"))
             console.print(f"Backup    {path}")
             console.print("To restore it:")
             for command in backup.restore_commands(engine.url, path):
@@ -153,14 +181,21 @@ def migrate(
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as progress:
-            task = progress.add_task(f"{direction} to {destination}", total=abs(steps))
+            task = progress.add_task(
+                f"{plan.direction} to {destination}", total=len(plan.revisions)
+            )
 
             def advance(*, step, **_):
-                progress.update(task, advance=1, description=f"{direction}: {step.up_revision_id}")
+                progress.update(
+                    task, advance=1, description=f"{plan.direction}: {step.up_revision_id}"
+                )
 
-            config = migration_config(history, engine, on_version_apply=advance)
-            getattr(alembic.command, direction)(config, destination)
-    console.print(f"Now at {destination}.")
+            config = migration_config(
+                history, engine, on_version_apply=advance, allow_data_loss=allow_data_loss
+            )
+            getattr(alembic.command, plan.direction)(config, destination)
+    now = current_heads(engine)
+    console.print(f"Now at {', '.join(now) or 'base'}.")
 
 
 @app.command()
@@ -188,9 +223,11 @@ def verify() -> None:
     history = History()
     problems = []
     with connected() as engine, engine.connect() as connection:
-        current = current_revision(engine)
-        if current != history.head:
-            problems.append(f"the database is at {current or 'base'}, not at head ({history.head})")
+        heads = current_heads(engine)
+        at_head = heads == (history.head,)
+        if not at_head:
+            where = ", ".join(heads) or "base"
+            problems.append(f"the database is at {where}, not at head ({history.head})")
         else:
             differences = schema_differences(connection)
             problems += [f"differs from the models: {describe(diff)}" for diff in differences]
@@ -204,7 +241,7 @@ def verify() -> None:
     for name, remedy in db.REQUIRED_EXTENSIONS.items():
         if name not in available:
             problems.append(f"extension {name!r} is not available: {remedy}")
-        elif current == history.head and name not in installed:
+        elif at_head and name not in installed:
             problems.append(f"extension {name!r} is available but not installed")
         table.add_row(f"extension {name}", "installed" if name in installed else "missing")
     console.print(table)
@@ -253,7 +290,7 @@ def purge_transcripts(
     age = parse_age(older_than)
     history = History()
     with connected() as engine:
-        require(history, current_revision(engine), "clinic_integration")
+        require(history, current_heads(engine), "clinic_integration")
         with Session(engine) as session:
             due = session.scalar(
                 sa.text(
@@ -329,10 +366,10 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{UNITS[match[2]]: int(match[1])})
 
 
-def require(history: History, current: str | None, revision: str) -> None:
-    if history.position(current) < history.position(revision):
+def require(history: History, heads: tuple[str, ...], revision: str) -> None:
+    if revision not in history.applied(heads):
         raise TherapyDbError(
-            f"the database is at {current or 'base'}; this needs {revision} "
+            f"the database is at {', '.join(heads) or 'base'}; this needs {revision} "
             f"(run `therapy-db migrate {revision}` or later first)"
         )
 

@@ -11,11 +11,13 @@ from pathlib import Path
 import alembic.command
 import sqlalchemy as sa
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from psycopg import sql
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import URL, Engine
 
 from app import reconciliation
+from app.history import CONTEXTS, History
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,11 +32,45 @@ def migration_config(connectable=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    alembic.command.upgrade(migration_config(engine), revision)
+    """Up to `revision` of the history walked in order (History.ids): every context before its
+    own whole, its own up to it, as the suite's states have always been."""
+    config = migration_config(engine)
+    for head in History(config).linear_heads(revision):
+        alembic.command.upgrade(config, head)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    alembic.command.downgrade(migration_config(engine), revision)
+def heads(engine: Engine) -> tuple[str, ...]:
+    """Where a database is: its alembic_version rows, one per unmerged branch (at head, one)."""
+    with engine.connect() as connection:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def downgrade(engine: Engine, revision: str, allow_data_loss: bool = True) -> None:
+    """Down to `revision` of the history walked in order: whatever was applied after it goes,
+    a context at a time. Tests move their data back and forth on purpose, so a downgrade may
+    destroy rows unless they say otherwise (app/data_loss.py)."""
+    config = migration_config(engine)
+    config.attributes["allow_data_loss"] = allow_data_loss
+    history = History(config)
+    keep = set(history.ids[: history.ids.index(revision) + 1]) if revision != "base" else set()
+    applied = history.applied(heads(engine))
+    if history.head in applied - keep:
+        alembic.command.downgrade(config, history.undo_target(history.head))
+    for context in reversed(CONTEXTS):
+        branch = history.branch(context)
+        if not set(branch) & applied - keep:
+            continue
+        kept = [rev for rev in branch if rev in keep]
+        if kept:
+            alembic.command.downgrade(config, kept[-1])
+            continue
+        # Off the database: `<first>@-1` counts from the branch's current head, so first down to
+        # the branch's first revision, then that one.
+        if set(branch[1:]) & applied:
+            alembic.command.downgrade(config, branch[0])
+        alembic.command.downgrade(config, history.undo_target(branch[0]))
+    if "platform" in applied - keep:
+        alembic.command.downgrade(config, "base")
 
 
 def ledger(connection: sa.Connection, revision: str) -> dict[str, tuple[int, int, int]]:

@@ -114,14 +114,47 @@ def test_migrate_backs_up_first_and_the_printed_commands_restore_it(databases, t
             )
 
 
-def test_rollback_goes_back_to_the_previous_documented_phase(engine):
-    history = History()
-    for _ in range(2):
-        expected = history.previous_phase(revision(engine))
-        assert expected in history.documented()
-        result = therapy_db(engine, "migrate", "--rollback", "--no-backup")
+def heads(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.scalars(sa.text("SELECT version_num FROM alembic_version")))
+
+
+def test_rollback_takes_one_context_back_a_documented_phase_at_a_time(engine):
+    others = {"therapy_3nf", "memory_normalized", "clinic_integration", "chat_discord"}
+    for phase in ("coaching_phase3", "coaching_phase2", "coaching_phase1"):
+        result = therapy_db(engine, "migrate", "--rollback", "--context", "coaching", "--no-backup")
         assert result.exit_code == 0, result.output
-        assert revision(engine) == expected
+        assert heads(engine) == {phase, *others}
+    result = therapy_db(engine, "migrate", "--rollback", "--context", "coaching", "--no-backup")
+    assert result.exit_code == 0, result.output
+    assert heads(engine) == others  # the coaching branch is gone, the others are where they were
+    result = therapy_db(engine, "migrate", "--rollback", "--context", "coaching", "--no-backup")
+    assert result.exit_code == 1
+    assert "nothing of context 'coaching' is applied" in result.output
+
+
+def test_rollback_needs_to_be_told_which_context(engine):
+    result = therapy_db(engine, "migrate", "--rollback", "--no-backup")
+    assert result.exit_code != 0
+    assert "say which context to roll back: --context therapy|memory|" in result.output
+    assert heads(engine) == {History().head}
+
+
+def test_status_shows_where_each_context_stands(engine):
+    therapy_db(engine, "migrate", "coaching_phase2", "--no-backup")
+    result = therapy_db(engine, "status")
+    assert result.exit_code == 0, result.output
+    contexts_table = result.output.split("┏")[1]  # the first table: context, at, next, ...
+    rows = [line.split("│") for line in contexts_table.splitlines() if "│" in line]
+    standing = {cells[1].strip(): cells[2].strip() for cells in rows}
+    assert standing == {
+        "therapy": "therapy_3nf",
+        "memory": "memory_normalized",
+        "coaching": "coaching_phase2",
+        "clinic": "clinic_integration",
+        "chat": "chat_discord",
+    }
+    assert "not at head" in result.output
 
 
 def test_migrating_to_where_the_database_is_does_nothing(engine, tmp_path):

@@ -58,6 +58,18 @@ down_revision: str | Sequence[str] | None = "chat_legacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {
+    **dict.fromkeys(
+        ("chat.messages", "chat.transcripts", "chat.metrics", "chat.system_configs",
+         "chat.backup_logs"),
+        "true",
+    ),
+    "chat.sessions": "parameters <> '{}'::jsonb OR ended_at IS NOT NULL OR NOT is_active",
+    "public.users": "NOT is_active OR preferences <> '{}'::jsonb",
+}  # fmt: skip
+
 NOW = sa.text("now()")
 EMPTY_OBJECT = sa.text("'{}'::jsonb")
 UUID_DEFAULT = sa.text("gen_random_uuid()")

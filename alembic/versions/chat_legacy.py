@@ -17,7 +17,7 @@ two users columns, with their data. The people the chat system added stay in `pu
 shared identity other contexts may point at; this revision created no user, so it removes none.
 
 Revision ID: chat_legacy
-Revises: clinic_integration
+Revises: platform
 Create Date: 2026-11-24
 """
 
@@ -30,9 +30,16 @@ from sqlalchemy.dialects import postgresql
 from app import ddl
 
 revision: str = "chat_legacy"
-down_revision: str | Sequence[str] | None = "clinic_integration"
-branch_labels: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = "platform"
+branch_labels: str | Sequence[str] | None = ("chat",)
 depends_on: str | Sequence[str] | None = None
+
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {
+    "chat.*": "true",  # the chat system's data was not here before
+    "public.users": "discord_id IS NOT NULL OR display_label IS NOT NULL",
+}
 
 # Created and dropped explicitly below (create_type=False: creating the table does not create it).
 SESSION_ORIGIN = postgresql.ENUM(

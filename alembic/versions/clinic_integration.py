@@ -90,6 +90,17 @@ NEW_AUDIT_COLUMNS = {
     "source_refs": postgresql.JSONB(),
     "note": sa.Text(),
 }
+
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {
+    "auth.voice_transcripts": "true",
+    "auth.voice_transcript_consents": "true",
+    # Rows that stay in the legacy shape lose what only the plan's columns said of them.
+    "auth.audit_log": f"accion IN {LEGACY_AUDIT_ACTIONS} AND registro_id IS NOT NULL "
+    f"AND timestamp_accion >= '{LEGACY_FROM}' AND timestamp_accion < '{LEGACY_TO}' "
+    f"AND num_nonnulls({', '.join(NEW_AUDIT_COLUMNS)}) > 0",
+}
 LEGACY_AUDIT_COLUMNS = (
     "id_log",
     "tabla_afectada",

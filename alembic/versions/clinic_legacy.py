@@ -14,7 +14,7 @@ was not in this database. It also drops `auth.audit_log_overflow`, the table in 
 `clinic_integration` downgrade keeps audit rows this shape cannot hold.
 
 Revision ID: clinic_legacy
-Revises: coaching_phase4
+Revises: platform
 Create Date: 2026-11-23
 """
 
@@ -25,9 +25,13 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "clinic_legacy"
-down_revision: str | Sequence[str] | None = "coaching_phase4"
-branch_labels: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = "platform"
+branch_labels: str | Sequence[str] | None = ("clinic",)
 depends_on: str | Sequence[str] | None = None
+
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {"auth.*": "true"}  # the clinic's data was not here before
 
 NOW = sa.text("now()")
 TRUE = sa.text("true")

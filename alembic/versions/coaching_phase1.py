@@ -11,7 +11,7 @@ a conversation's messages go with it (ON DELETE CASCADE), and the two lookups th
 person's conversations, a conversation's messages in order) are indexed.
 
 Revision ID: coaching_phase1
-Revises: memory_normalized
+Revises: platform
 Create Date: 2026-11-23
 """
 
@@ -24,9 +24,13 @@ from sqlalchemy.dialects import postgresql
 from app import ddl
 
 revision: str = "coaching_phase1"
-down_revision: str | Sequence[str] | None = "memory_normalized"
-branch_labels: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = "platform"
+branch_labels: str | Sequence[str] | None = ("coaching",)
 depends_on: str | Sequence[str] | None = None
+
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {"coaching.*": "true"}  # the coach's data was not here before
 
 NOW = sa.text("now()")
 MESSAGE_ROLE = postgresql.ENUM(

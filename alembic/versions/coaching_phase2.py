@@ -65,6 +65,15 @@ down_revision: str | Sequence[str] | None = "coaching_phase1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {
+    "coaching.user_persona": "true",
+    "public.users": "num_nonnulls(email, first_name, last_name, phone_number, last_login) > 0 "
+    "OR (external_auth_id IS NOT NULL "
+    "AND id NOT IN (SELECT user_id FROM coaching.backfilled_users))",
+}
+
 NOW = sa.text("now()")
 NEW_UUID = sa.text("gen_random_uuid()")
 

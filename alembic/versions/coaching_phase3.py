@@ -72,6 +72,18 @@ down_revision: str | Sequence[str] | None = "coaching_phase2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = dict.fromkeys(
+    (
+        "coaching.smart_goals",
+        "coaching.sessions",
+        "coaching.session_takeaways",
+        "coaching.check_ins",
+    ),
+    "true",
+)
+
 NOW = sa.text("now()")
 NEW_UUID = sa.text("gen_random_uuid()")
 GOAL_STATUSES = "('active', 'completed', 'revised', 'abandoned')"

@@ -36,6 +36,10 @@ down_revision: str | Sequence[str] | None = "coaching_phase3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {"coaching.transcripts": "true"}
+
 NOW = sa.text("now()")
 
 

@@ -16,7 +16,7 @@ One addition to the source: `memory_profiles.updated_at` is kept current by the 
 every table with that column has here.
 
 Revision ID: memory_legacy
-Revises: therapy_3nf
+Revises: platform
 Create Date: 2026-11-24
 """
 
@@ -29,9 +29,13 @@ from sqlalchemy.dialects import postgresql
 from app import ddl
 
 revision: str = "memory_legacy"
-down_revision: str | Sequence[str] | None = "therapy_3nf"
-branch_labels: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = "platform"
+branch_labels: str | Sequence[str] | None = ("memory",)
 depends_on: str | Sequence[str] | None = None
+
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {"memory.*": "true"}  # the companion's data was not here before
 
 SCHEMA = "memory"
 NOW = sa.text("now()")

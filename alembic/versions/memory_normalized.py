@@ -327,6 +327,10 @@ ROUTER_TABLES = (
     "user_feedback_log",
 )
 
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {f"memory.{table}": "true" for table in ROUTER_TABLES}
+
 # Migrated rows are dated by their profile (whose timestamps may be missing).
 CREATED = "coalesce(p.created_at, p.updated_at, now())"
 UPDATED = "coalesce(p.updated_at, p.created_at, now())"

@@ -33,7 +33,7 @@ running with its caller's rights. The roles stay, and so does the analyst's memb
 researcher role: both belong to the server, not to this database.
 
 Revision ID: platform_roles
-Revises: chat_discord
+Revises: therapy_3nf, memory_normalized, coaching_phase4, clinic_integration, chat_discord
 Create Date: 2026-11-23
 """
 
@@ -44,7 +44,14 @@ from alembic import op
 from app import ddl
 
 revision: str = "platform_roles"
-down_revision: str | Sequence[str] | None = "chat_discord"
+# Every context's newest phase: the grants name tables of each (the history's single head).
+down_revision: str | Sequence[str] | None = (
+    "therapy_3nf",
+    "memory_normalized",
+    "coaching_phase4",
+    "clinic_integration",
+    "chat_discord",
+)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -37,6 +37,14 @@ down_revision: str | Sequence[str] | None = "therapy_legacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {
+    "therapy.messages": "content IS DISTINCT FROM content_redacted",  # the originals
+    "therapy.session_configurations": "true",
+    "public.user_sessions": "true",
+}
+
 NOW = sa.text("now()")
 THERAPIST, RESEARCHER = "therapy_db_therapist", "therapy_db_researcher"
 

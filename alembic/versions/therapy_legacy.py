@@ -19,8 +19,12 @@ from app import ddl
 
 revision: str = "therapy_legacy"
 down_revision: str | Sequence[str] | None = "platform"
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("therapy",)
 depends_on: str | Sequence[str] | None = None
+
+# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
+# of these refuses unless told to. Table -> the condition of its rows that are lost.
+LOST_ON_DOWNGRADE = {"therapy.*": "true"}  # the therapist's data was not here before
 
 
 def upgrade() -> None:

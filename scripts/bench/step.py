@@ -71,6 +71,7 @@ def main() -> None:
 
     command = {"upgrade": alembic.command.upgrade, "downgrade": alembic.command.downgrade}
     config = migration_config()
+    config.attributes["allow_data_loss"] = True  # the walks go down on purpose, data and all
     for line in sys.stdin:
         direction, revision = line.split()
         start = time.perf_counter()

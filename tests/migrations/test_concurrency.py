@@ -9,12 +9,21 @@ import sys
 import time
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
+from alembic import command as alembic_command
 from sqlalchemy.engine import Engine
 
+from app.history import History
 from app.migration_session import MIGRATION_LOCK_KEY
 from tests.migrations.roundtrip import catalog
-from tests.support import ROOT, command_env, database_url, migration_config
+from tests.support import (
+    ROOT,
+    command_env,
+    database_url,
+    downgrade,
+    heads,
+    migration_config,
+    upgrade,
+)
 
 
 def alembic(*args: str) -> list[str]:
@@ -67,13 +76,7 @@ def waiting_for_lock(connection, count: int, timeout: float = 60) -> None:
 
 
 def revisions() -> list[str]:
-    script = ScriptDirectory.from_config(migration_config())
-    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    return History(migration_config()).ids
 
 
 def test_three_operators_upgrading_at_once_apply_the_history_once(empty_engine: Engine):
@@ -88,20 +91,43 @@ def test_three_operators_upgrading_at_once_apply_the_history_once(empty_engine: 
         line for run in runs for line in run.stderr.splitlines() if "Running upgrade" in line
     ]
     assert len(applied) == len(revisions()), applied
-    assert current_revision(empty_engine) == revisions()[-1]
+    assert heads(empty_engine) == (revisions()[-1],)
 
 
 def test_a_downgrade_racing_an_upgrade_waits_and_leaves_one_consistent_state(
     engine: Engine, databases
 ):
-    target = revisions()[1]
     runs = run_together(
         engine,
-        alembic("downgrade", target),
+        alembic("-x", "allow_data_loss=true", "downgrade", "platform"),
         alembic("upgrade", "head"),
     )
     assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
-    final = current_revision(engine)
-    assert final in (target, revisions()[-1])
-    with databases.at(final) as reference:
+    final = heads(engine)
+    assert final in (("platform",), (revisions()[-1],))
+    with databases.at(final[0]) as reference:
         assert catalog(engine) == catalog(reference)
+
+
+def test_one_context_rolling_back_while_another_migrates_both_land(databases):
+    """Two teams at once: the coach's Phase 4 rolled back while the clinic's plan is applied."""
+    with databases.at("chat_discord") as engine:
+        downgrade(engine, "clinic_legacy")  # every context at its newest phase but the clinic
+        upgrade(engine, "chat_discord")
+        with databases.copy(engine.url.database) as reference:
+            alembic_in(reference, "downgrade", "coaching_phase3")
+            alembic_in(reference, "upgrade", "clinic_integration")
+            runs = run_together(
+                engine,
+                alembic("downgrade", "coaching_phase3"),
+                alembic("upgrade", "clinic_integration"),
+            )
+            assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
+            assert heads(engine) == heads(reference)
+            assert "coaching_phase3" in heads(engine) and "clinic_integration" in heads(engine)
+            assert catalog(engine) == catalog(reference)
+
+
+def alembic_in(engine: Engine, *args: str) -> None:
+    config = migration_config(engine)
+    getattr(alembic_command, args[0])(config, *args[1:])

@@ -42,7 +42,7 @@ from tests.migrations.roundtrip import (
     rows,
 )
 from tests.scale import SOAK
-from tests.support import Databases, downgrade, upgrade
+from tests.support import Databases, downgrade, heads, upgrade
 
 SEQUENCES = """
 SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 0)
@@ -197,13 +197,13 @@ class State:
     database: str
     rows: dict
     catalog: list[str]
-    version: str
+    version: tuple[str, ...]
     sequences: dict[str, int]
 
     @classmethod
     def of(cls, engine: Engine, ignore: dict[str, set[str]] | None = None) -> "State":
+        version = heads(engine)
         with engine.connect() as connection:
-            version = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
             sequences = dict(connection.execute(sa.text(SEQUENCES)).all())
         return cls(
             engine.url.database,

@@ -12,14 +12,9 @@ from app.migration_session import (
     migration_session,
 )
 from app.settings import Settings
-from tests.support import ROOT, database_url, migration_config, run_alembic
+from tests.support import ROOT, database_url, heads, migration_config, run_alembic
 
 UNREACHABLE_URL = "postgresql://owner:s3cret-pw@127.0.0.1:9/nowhere"
-
-
-def history() -> list[str]:
-    script = ScriptDirectory.from_config(migration_config())
-    return [revision.revision for revision in script.walk_revisions()]
 
 
 def head() -> str:
@@ -27,8 +22,7 @@ def head() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    return ", ".join(heads(engine)) or None
 
 
 class WrappedConnection:

@@ -5,15 +5,14 @@ on purpose says so itself (app.ddl.lint_exemption, a comment in its offline SQL)
 also exempt from the rules below, each with its reason.
 """
 
-import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-import alembic.command
 from alembic.config import Config
 
+from app.history import History
 from tests.migrations.traffic import history
 from tests.support import ROOT
 
@@ -33,24 +32,18 @@ DOWNGRADE_EXEMPTIONS = {
 }
 
 
-def offline_sql(direction: str, previous: str, revision: str) -> str:
-    output = io.StringIO()
-    config = Config(str(ROOT / "alembic.ini"), output_buffer=output)
-    config.attributes["configure_logger"] = False
-    if direction == "upgrade":
-        alembic.command.upgrade(config, f"{previous}:{revision}", sql=True)
-    else:
-        alembic.command.downgrade(config, f"{revision}:{previous}", sql=True)
-    return output.getvalue()
+def offline_sql(direction: str, revision: str) -> str:
+    history = History(Config(str(ROOT / "alembic.ini")))
+    history.config.attributes["configure_logger"] = False
+    return history.revision_sql(revision, direction)
 
 
 def rendered_history(workdir: Path) -> list[Path]:
     """Each revision's upgrade and downgrade as a SQL file of its own, as an operator gets it."""
     files = []
-    order = history()
-    for previous, revision in zip(["base", *order], order, strict=False):
+    for revision in history():
         for direction in ("upgrade", "downgrade"):
-            sql = offline_sql(direction, previous, revision)
+            sql = offline_sql(direction, revision)
             if direction == "downgrade":
                 for rule, reason in DOWNGRADE_EXEMPTIONS.items():
                     sql = f"-- squawk-ignore-file {rule} -- {reason}\n{sql}"

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from app.ddl import LOCK_MODES
+from app.history import History
 from app.models import SCHEMAS
 from tests.migrations.roundtrip import catalog
 from tests.migrations.test_lint import offline_sql
@@ -120,8 +121,8 @@ def locks_held_at_commit(engine: Engine, direction: str, target: str) -> dict[st
     return strongest
 
 
-def declared_locks(direction: str, previous: str, revision: str) -> dict[str, str]:
-    sql = offline_sql(direction, previous, revision)
+def declared_locks(direction: str, revision: str) -> dict[str, str]:
+    sql = offline_sql(direction, revision)
     return dict(re.findall(r"LOCK TABLE (\S+) IN ([A-Z ]+) MODE;", sql))
 
 
@@ -132,10 +133,12 @@ def test_every_lock_that_keeps_writers_out_is_taken_first_with_retries(
     with databases.at(previous) as engine:
         held = {
             "upgrade": locks_held_at_commit(engine, "upgrade", revision),
-            "downgrade": locks_held_at_commit(engine, "downgrade", previous),
+            "downgrade": locks_held_at_commit(
+                engine, "downgrade", History(migration_config()).undo_target(revision)
+            ),
         }
     for direction, locks in held.items():
-        declared = declared_locks(direction, previous, revision)
+        declared = declared_locks(direction, revision)
         for table, mode in locks.items():
             if table == "public.alembic_version" or mode not in WRITER_BLOCKING:
                 continue

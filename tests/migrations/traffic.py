@@ -12,8 +12,7 @@ as long as they would on a database of that size.
 
 from dataclasses import dataclass
 
-from alembic.script import ScriptDirectory
-
+from app.history import History
 from tests.support import migration_config
 
 
@@ -209,8 +208,7 @@ FILLS = [
 
 
 def history() -> list[str]:
-    script = ScriptDirectory.from_config(migration_config())
-    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    return History(migration_config()).ids
 
 
 def _holds(since: str, until: str | None, revision: str, order: list[str]) -> bool:
