@@ -15,7 +15,7 @@ import alembic_postgresql_enum  # noqa: F401  (autogenerate compares enum values
 from alembic import context
 from alembic.runtime.migration import RevisionStep
 from alembic.util import CommandError
-from sqlalchemy import pool
+from sqlalchemy import event, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -106,8 +106,21 @@ def _run(connection: Connection) -> None:
         db.require_extensions(connection)
         scope.read_partitions(connection)
         refuse_data_loss(connection)
-        with context.begin_transaction():
-            context.run_migrations()
+        event.listen(connection, "after_cursor_execute", pass_on_warnings)
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            event.remove(connection, "after_cursor_execute", pass_on_warnings)
+
+
+def pass_on_warnings(connection, cursor, *_) -> None:
+    """What a revision tells the operator with RAISE WARNING (a step a DBA must take, ...)
+    reaches the operator's terminal; the driver only collects it (and SQLAlchemy logs it at
+    INFO, which alembic.ini does not show)."""
+    for notice in getattr(cursor.connection, "notices", None) or []:
+        if "therapy-db:" in notice:
+            log.warning(notice.strip().removeprefix("WARNING:").strip())
 
 
 def refuse_data_loss(connection: Connection) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, data_loss, db, privacy, reconciliation
+from app import backup, contexts, data_loss, db, privacy, reconciliation
 from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
@@ -231,6 +231,8 @@ def verify() -> None:
         else:
             differences = schema_differences(connection)
             problems += [f"differs from the models: {describe(diff)}" for diff in differences]
+        if at_head:
+            problems += system_login_problems(connection)
         installed = set(connection.scalars(sa.text("SELECT extname FROM pg_extension")))
         available = set(connection.scalars(sa.text("SELECT name FROM pg_available_extensions")))
         migrated = reconciliation.accounts(connection)
@@ -265,6 +267,35 @@ def verify() -> None:
     if problems:
         raise typer.Exit(1)
     console.print("Verified.")
+
+
+SYSTEM_LOGIN = """
+SELECT r.rolname IS NOT NULL,
+       coalesce(pg_has_role(r.rolname, 'therapy_db_app', 'MEMBER'), false),
+       (SELECT s.setconfig FROM pg_db_role_setting s
+         WHERE s.setrole = r.oid
+           AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()))
+FROM (SELECT :login AS login) l LEFT JOIN pg_roles r ON r.rolname = l.login
+"""
+
+
+def system_login_problems(connection) -> list[str]:
+    """Each source system's login (platform_roles) exists, has the application's privileges and
+    finds its schema first; where the migration owner could not set one up, a DBA must."""
+    problems = []
+    for context in contexts.CONTEXTS:
+        exists, member, settings = connection.execute(
+            sa.text(SYSTEM_LOGIN), {"login": context.login}
+        ).one()
+        wanted = f"search_path={context.schema}, public"
+        if not (exists and member and wanted in (settings or [])):
+            problems.append(
+                f"{context.system}'s login {context.login} is not set up: a DBA runs "
+                f"CREATE ROLE {context.login} LOGIN; GRANT therapy_db_app TO {context.login}; "
+                f"ALTER ROLE {context.login} IN DATABASE {connection.engine.url.database} "
+                f"SET search_path = {context.schema}, public"
+            )
+    return problems
 
 
 def describe(diff) -> str:

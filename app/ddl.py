@@ -223,6 +223,59 @@ def create_role_if_missing(role: str) -> None:
     )
 
 
+def create_system_login(role: str, member_of: str, search_path: str) -> None:
+    """The login of one source system's own code: a LOGIN role (no password: a DBA sets one),
+    member of `member_of`, whose privileges it gets, with `search_path` in this database, so
+    the system's unqualified SQL finds its own schema's tables and bridges first.
+
+    Creating roles, granting a group role and setting another role's defaults need rights a
+    migration owner may lack (CREATEROLE, ADMIN on the group role): each step that is refused
+    says, in a WARNING, the statement a DBA runs once instead; `therapy-db verify` reports a
+    system login that is not set up.
+    """
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                CREATE ROLE {role} LOGIN;
+            END IF;
+            IF NOT pg_has_role('{role}', '{member_of}', 'MEMBER') THEN
+                GRANT {member_of} TO {role};
+            END IF;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE WARNING 'therapy-db: a DBA must run once: CREATE ROLE {role} LOGIN; '
+                          'GRANT {member_of} TO {role}; ALTER ROLE {role} IN DATABASE % '
+                          'SET search_path = {search_path}', current_database();
+        END
+        $$
+        """
+    )
+    _set_search_path(role, f"SET search_path = {search_path}")
+
+
+def reset_system_login(role: str) -> None:
+    """Back to no search_path of its own in this database; the role, a server's, stays."""
+    _set_search_path(role, "RESET search_path")
+
+
+def _set_search_path(role: str, setting: str) -> None:
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                EXECUTE format('ALTER ROLE {role} IN DATABASE %I {setting}', current_database());
+            END IF;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE WARNING 'therapy-db: a DBA must run once: '
+                          'ALTER ROLE {role} IN DATABASE % {setting}', current_database();
+        END
+        $$
+        """
+    )
+
+
 # -- the migration linter --------------------------------------------------------------------
 
 

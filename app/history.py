@@ -18,11 +18,12 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
+from app.contexts import NAMES
 from app.errors import TherapyDbError
 from app.settings import PROJECT_ROOT
 
-# The contexts, as branch labels, in the order of their seed documents.
-CONTEXTS = ("therapy", "memory", "coaching", "clinic", "chat")
+# The contexts' names (their branch labels), in the order of their seed documents.
+CONTEXTS = NAMES
 
 # The phases the source systems documented, oldest first within each context.
 DOCUMENTED_PHASES = (

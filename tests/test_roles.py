@@ -6,6 +6,7 @@ whole history; a DBA did what only a DBA can, once per server: the group roles, 
 """
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -13,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from app.contexts import CONTEXTS
 from app.queries import clinic, therapy
 from tests.clinic_staff import add_staff_member
-from tests.support import database_url, run_alembic
+from tests.support import database_url, run_alembic, upgrade
 
 SECRET = "owner-s3cret"
 GROUP_ROLES = (
@@ -171,3 +173,54 @@ def test_the_analyst_reads_the_redacted_views_and_the_metrics(owned):
             "chat.metrics",
         ):
             analyst.execute(sa.text(f"SELECT * FROM {view} LIMIT 1"))
+
+
+# -- each source system's own login ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def migrated_here(databases) -> Iterator[Engine]:
+    """A database that ran platform_roles itself: a role's search_path is set per database, and a
+    clone of a template does not inherit it."""
+    with databases.at("chat_discord") as engine:
+        upgrade(engine, "head")
+        yield engine
+
+
+@pytest.mark.parametrize("context", CONTEXTS, ids=[c.login for c in CONTEXTS])
+def test_each_systems_login_finds_its_own_schema_first_with_the_applications_rights(
+    migrated_here: Engine, context
+):
+    login = sa.create_engine(database_url(migrated_here.url.database, user=context.login))
+    try:
+        with login.connect() as connection:
+            assert connection.scalar(sa.text("SHOW search_path")) == f"{context.schema}, public"
+            assert connection.scalar(sa.text("SELECT pg_has_role('therapy_db_app', 'MEMBER')"))
+        assert "must be owner" in refused(login, "DROP TABLE public.users")
+    finally:
+        login.dispose()
+
+
+def test_an_owner_without_createrole_is_told_what_a_dba_must_do_for_the_system_logins(owned):
+    """The owner may not set another role's search_path: the migration says what a DBA runs."""
+    migrated, _ = owned
+    for context in CONTEXTS:  # the whole setup, or (the login exists already) its search_path
+        told = [line for line in migrated.stderr.splitlines() if "a DBA must run once" in line]
+        assert any(
+            f"ALTER ROLE {context.login} IN DATABASE db_" in line
+            and f"SET search_path = {context.schema}, public" in line
+            for line in told
+        ), told
+
+
+def test_verify_reports_a_system_login_without_its_search_path_here(engine: Engine):
+    """A database cloned from a template (as `engine` is) does not inherit per-database role
+    settings: verify says what to run."""
+    from tests.test_cli import therapy_db
+
+    result = therapy_db(engine, "verify")
+    assert result.exit_code == 1
+    assert (
+        f"therapy_db_ai_therapist IN DATABASE {engine.url.database} "
+        "SET search_path = therapy, public" in result.output
+    )

@@ -27,6 +27,13 @@ never dropped: roles belong to the whole server):
   without CREATE on `auth`.
 - `therapy_db_analyst`: what researchers read (`therapy_db_researcher`: the redacted therapy
   views) plus the engagement and bot metrics, which hold numbers, no words.
+- one login per source system, for that system's own code: `therapy_db_ai_therapist`,
+  `therapy_db_companion`, `therapy_db_health_coach`, `therapy_db_clinic`,
+  `therapy_db_discord_bot`. Each is a member of `therapy_db_app` (the application's privileges,
+  no more) and, in this database, has a search_path that puts its context's schema first, so
+  the system's unqualified SQL finds its own tables and the bridges its schema holds (its view
+  of `users`, ...). Where the migration owner may not create roles or set another role's
+  defaults, a WARNING gives the statement a DBA runs once.
 
 Downgrade: every grant above is revoked, the default privileges removed, the function back to
 running with its caller's rights. The roles stay, and so does the analyst's membership of the
@@ -81,6 +88,14 @@ BOOKKEEPING = (
 ANALYST_TABLES = ("coaching.engagement_analytics", "chat.metrics")
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
 PARTITION_MAINTENANCE = "auth.maintain_audit_log_partitions(integer)"
+# Each source system's login and the schema its unqualified SQL must find first.
+SYSTEM_LOGINS = {
+    "therapy_db_ai_therapist": "therapy",
+    "therapy_db_companion": "memory",
+    "therapy_db_health_coach": "coaching",
+    "therapy_db_clinic": "auth",
+    "therapy_db_discord_bot": "chat",
+}
 
 
 def upgrade() -> None:
@@ -122,8 +137,14 @@ def upgrade() -> None:
     op.execute(f"GRANT USAGE ON SCHEMA coaching, chat TO {ANALYST}")
     op.execute(f"GRANT SELECT ON {', '.join(ANALYST_TABLES)} TO {ANALYST}")
 
+    # Each source system's own code.
+    for login, schema in SYSTEM_LOGINS.items():
+        ddl.create_system_login(login, member_of=APP, search_path=f"{schema}, public")
+
 
 def downgrade() -> None:
+    for login in reversed(SYSTEM_LOGINS):
+        ddl.reset_system_login(login)
     op.execute(f"REVOKE SELECT ON {', '.join(ANALYST_TABLES)} FROM {ANALYST}")
     op.execute(f"REVOKE USAGE ON SCHEMA coaching, chat FROM {ANALYST}")
 
