@@ -3,9 +3,10 @@
 Seed 002's Phase 2, doing what the document means (DESIGN section 6):
 
 - The document's `users` table is `public.users`, shared by every context. Its columns arrive
-  here, nullable: email (unique where present, through the document's `idx_users_email`, one
-  index rather than its UNIQUE plus a second index on the same column), first_name, last_name,
-  phone_number, last_login. The document's `password_hash` and `created_at` already exist.
+  here, nullable: first_name, last_name, phone_number, last_login. The document's email
+  (unique where present, through the document's `idx_users_email`, one index rather than its
+  UNIQUE plus a second index on the same column), `password_hash` and `created_at` already exist
+  (platform: other systems' people have an email too).
 - `users.external_auth_id` is the durable link to the MVP's ids: the id the app's auth provider
   (Firebase) gave the person, varchar(36) like the MVP column it comes from, unique where present.
 - The backfill creates one person per distinct MVP user id. The document inserts them without
@@ -38,7 +39,7 @@ Seed 002's Phase 2, doing what the document means (DESIGN section 6):
 Downgrade: conversations get their user id strings back (the external id of their person, or
 the blank string kept in the rejects), then the people this backfill created are deleted and the
 new tables, columns and the extension dropped: the Phase 1 rows come back exactly. What it cannot
-give back: personas, analytics and the users columns' values (email, names, phone, last login,
+give back: personas, analytics and the users columns' values (names, phone, last login,
 external id) are dropped with their tables and columns; a conversation created after this
 upgrade whose person has no external id gets that person's uuid as its user id string; a person
 the app created after the upgrade is kept (without the dropped columns), because this revision
@@ -69,7 +70,7 @@ depends_on: str | Sequence[str] | None = None
 # of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "coaching.user_persona": "true",
-    "public.users": "num_nonnulls(email, first_name, last_name, phone_number, last_login) > 0 "
+    "public.users": "num_nonnulls(first_name, last_name, phone_number, last_login) > 0 "
     "OR (external_auth_id IS NOT NULL "
     "AND id NOT IN (SELECT user_id FROM coaching.backfilled_users))",
 }
@@ -79,7 +80,6 @@ NEW_UUID = sa.text("gen_random_uuid()")
 
 # The columns public.users gains, all nullable: other contexts' people have none of them.
 USER_COLUMNS = {
-    "email": sa.String(length=255),
     "first_name": sa.String(length=100),
     "last_name": sa.String(length=100),
     "phone_number": sa.String(length=20),
@@ -213,7 +213,6 @@ def upgrade() -> None:
     # -- people ------------------------------------------------------------------------------
     for name, type_ in USER_COLUMNS.items():
         op.add_column("users", sa.Column(name, type_, nullable=True), schema="public")
-    op.create_index("idx_users_email", "users", ["email"], unique=True, schema="public")
     op.create_unique_constraint(
         op.f("uq_users_external_auth_id"), "users", ["external_auth_id"], schema="public"
     )
@@ -429,7 +428,6 @@ def downgrade() -> None:
     op.drop_table("migration_rejects", schema="coaching")
     op.drop_table("backfilled_users", schema="coaching")
     op.drop_constraint(op.f("uq_users_external_auth_id"), "users", schema="public")
-    op.drop_index("idx_users_email", "users", schema="public")
     for name in reversed(USER_COLUMNS):
         op.drop_column("users", name, schema="public")
 

@@ -2,7 +2,10 @@
 
 `public.users` is the one identity every context's rows point to. It starts in the therapist
 app's shape (username, password_hash, role); those columns are nullable because people who come
-from the other four systems have none of them.
+from the other four systems have none of them. `email` is every system's but the therapist's
+(the companion requires it, the coach documents it): unique where present, through the coach's
+`idx_users_email`. It is here, not in one context's branch, so that contexts migrate on their
+own.
 
 `public.migration_reconciliation` is where every later data migration accounts for its rows:
 one row per backfill, written by the migration itself when it runs, and refused by the database
@@ -47,6 +50,7 @@ def upgrade() -> None:
         sa.Column("username", sa.Text(), nullable=True),
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("role", sa.String(length=20), nullable=True),
+        sa.Column("email", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         sa.CheckConstraint(
@@ -56,6 +60,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
         schema="public",
     )
+    op.create_index("idx_users_email", "users", ["email"], unique=True, schema="public")
     ddl.add_updated_at_trigger("users", schema="public")
 
     op.create_table(

@@ -22,7 +22,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {USER_ROLES}", name="role"),
-        Index("idx_users_email", "email", unique=True),  # coaching_phase2
+        Index("idx_users_email", "email", unique=True),  # the coach's name for it
         # chat (seed 004): its unique Discord id's constraint carries the document's index name.
         UniqueConstraint("discord_id", name="idx_users_discord_id"),
         Index("idx_users_active", "is_active"),
@@ -32,10 +32,10 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     username: Mapped[str | None] = mapped_column(unique=True)
     password_hash: Mapped[str | None]
     role: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(255))
 
     # coaching_phase2 (seed 002): the health coach's profile, and the id its auth provider
     # (Firebase) gave the person, which links them to the MVP's conversations.
-    email: Mapped[str | None] = mapped_column(String(255))
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     phone_number: Mapped[str | None] = mapped_column(String(20))
