@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import embedded  # noqa: E402
 from tests.clock import Clock  # noqa: E402
 from tests.scale import SOAK  # noqa: E402
-from tests.support import ROOT, Databases  # noqa: E402
+from tests.support import ROOT, Databases, upgrade  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +82,16 @@ def databases(pg_server) -> Iterator[Databases]:
     factory = Databases(host=str(pg_server.socket_dir))
     yield factory
     factory.close()
+
+
+@pytest.fixture(scope="session")
+def logins_database(databases: Databases) -> Iterator[Engine]:
+    """A database at head that ran platform_roles itself, so the source systems' logins have
+    their search_path here (a per-database setting a template's clone does not inherit).
+    Shared by the session: a test that writes cleans up after itself or uses its own names."""
+    with databases.at("chat_discord") as engine:
+        upgrade(engine, "head")
+        yield engine
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ whole history; a DBA did what only a DBA can, once per server: the group roles, 
 """
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.contexts import CONTEXTS
 from app.queries import clinic, therapy
 from tests.clinic_staff import add_staff_member
-from tests.support import database_url, run_alembic, upgrade
+from tests.support import database_url, run_alembic
 
 SECRET = "owner-s3cret"
 GROUP_ROLES = (
@@ -178,20 +177,11 @@ def test_the_analyst_reads_the_redacted_views_and_the_metrics(owned):
 # -- each source system's own login ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def migrated_here(databases) -> Iterator[Engine]:
-    """A database that ran platform_roles itself: a role's search_path is set per database, and a
-    clone of a template does not inherit it."""
-    with databases.at("chat_discord") as engine:
-        upgrade(engine, "head")
-        yield engine
-
-
 @pytest.mark.parametrize("context", CONTEXTS, ids=[c.login for c in CONTEXTS])
 def test_each_systems_login_finds_its_own_schema_first_with_the_applications_rights(
-    migrated_here: Engine, context
+    logins_database: Engine, context
 ):
-    login = sa.create_engine(database_url(migrated_here.url.database, user=context.login))
+    login = sa.create_engine(database_url(logins_database.url.database, user=context.login))
     try:
         with login.connect() as connection:
             assert connection.scalar(sa.text("SHOW search_path")) == f"{context.schema}, public"

@@ -5,7 +5,8 @@ The audit log
   response_hash, source_refs, note), registro_id becomes nullable (a request need not concern
   one record), and the plan's three indexes arrive with the plan's names. They are created on the
   partitioned table, so PostgreSQL builds them on every partition and on every partition created
-  later. response_hash also gets a CHECK that it is a lowercase hex SHA-256.
+  later. response_hash also gets a CHECK that it is a lowercase hex SHA-256, or empty: the
+  clinic's hashing helper writes an empty string for a response without a body.
 - accepts every accion the clinic API writes: the legacy eight plus READ and CREATE.
 - keeps its primary key (id_log, timestamp_accion). The plan drops it for PRIMARY KEY (id_log),
   believing the composite key a duplicate; on a partitioned table that cannot work, because every
@@ -275,7 +276,7 @@ def upgrade() -> None:
     op.create_check_constraint(
         op.f("ck_audit_log_response_hash"),
         "audit_log",
-        "response_hash ~ '^[0-9a-f]{64}$'",
+        "response_hash ~ '^([0-9a-f]{64})?$'",
         schema="auth",
     )
     for name, column in PLAN_INDEXES.items():
