@@ -6,6 +6,7 @@ Bad input ends with one line saying what was wrong and a non-zero exit; password
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, contexts, data_loss, db, privacy, reconciliation
+from app import backup, contexts, data_loss, db, imports, privacy, reconciliation
 from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
@@ -308,6 +309,97 @@ def describe(diff) -> str:
         if item is not None and not isinstance(item, dict)
     ]
     return " ".join([operation, *map(str, names)])
+
+
+@app.command("import")
+def import_(
+    context: Annotated[str, typer.Argument(help="therapy, memory, coaching, clinic or chat.")],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from", help="The source system's own database: postgresql://user@host/dbname."
+        ),
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Compare and count; write nothing."),
+    ] = False,
+    append: Annotated[
+        bool,
+        typer.Option("--append", help="Add to a context whose tables already hold rows."),
+    ] = False,
+    source_timezone: Annotated[
+        str | None,
+        typer.Option(help="The zone the source's TIMESTAMP (without time zone) values are in."),
+    ] = None,
+) -> None:
+    """Bring one source system's own database into its context, at its legacy revision.
+
+    The source's tables are compared with the legacy shape first: a difference that would lose
+    or change data refuses the import before anything is written. Rows that break a rule of the
+    legacy shape are set aside with the reason; the ledger counts every table. One transaction:
+    an interrupted import leaves nothing. Then run `therapy-db migrate`.
+    """
+    with connected() as engine, import_progress() as progress:
+        report = imports.run(
+            context, source, engine, append=append, dry_run=dry_run,
+            zone=source_timezone, progress=progress,
+        )  # fmt: skip
+    for line in report.lines():
+        console.print(f"  {line}", markup=False)
+    if dry_run:
+        console.print(f"-- dry run: nothing was written (timestamps read as {report.zone})")
+        return
+    for table in report.tables:
+        console.print(
+            f"Imported  {table.source} -> {table.target}: {table.rows} rows, {table.moved} "
+            f"imported, {table.set_aside} set aside ({rate(table.rows, table.seconds)})",
+            markup=False,
+        )
+    console.print(
+        f"The {context} context is at {report.revision}. Next: `therapy-db verify`, then "
+        "`therapy-db migrate head`."
+    )
+
+
+@contextmanager
+def import_progress():
+    """A bar per table (rows, rows/s) on a terminal, a line per table otherwise."""
+    if not console.is_terminal:
+        yield PlainProgress()
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        console=console,
+    ) as bars:
+        yield BarProgress(bars)
+
+
+class PlainProgress(imports.Progress):
+    def start(self, table: str, rows: int) -> None:
+        console.print(f"copying   {table}: {rows} rows", markup=False)
+
+
+class BarProgress(imports.Progress):
+    def __init__(self, bars: Progress):
+        self.bars, self.tasks, self.started = bars, {}, {}
+
+    def start(self, table: str, rows: int) -> None:
+        self.tasks[table] = self.bars.add_task(table, total=rows, rate="")
+        self.started[table] = time.perf_counter()
+
+    def advance(self, table: str, rows: int) -> None:
+        task = self.tasks[table]
+        self.bars.advance(task, rows)
+        done = self.bars.tasks[task].completed
+        self.bars.update(task, rate=rate(done, time.perf_counter() - self.started[table]))
+
+
+def rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f} rows/s" if seconds > 0 else ""
 
 
 @app.command("purge-transcripts")

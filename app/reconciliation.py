@@ -16,6 +16,7 @@ from app.models.platform import MigrationReconciliation
 # Each context's reject tables: (table, its revision, its target, its reason), each a column of
 # the table or, where the table holds one revision's rejects for one target, a constant.
 REJECT_TABLES = [
+    ("public.import_rejects", "'import:' || context", "target_table", "reason"),
     ("coaching.migration_rejects", "revision", "target_table", "reason"),
     *(
         (f"memory.{legacy}_rejected", "'memory_normalized'", f"'memory.{target}'", "reason")

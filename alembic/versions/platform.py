@@ -10,6 +10,8 @@ own.
 `public.migration_reconciliation` is where every later data migration accounts for its rows:
 one row per backfill, written by the migration itself when it runs, and refused by the database
 unless every source row was moved or rejected (with its reason, in the context's reject table).
+`public.import_rejects` is the reject table of `therapy-db import`, which brings a source
+system's own database in at its context's legacy revision.
 
 Revision ID: platform
 Revises:
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from app import ddl
 
@@ -33,6 +36,10 @@ depends_on: str | Sequence[str] | None = None
 LOST_ON_DOWNGRADE = {"public.users": "true"}
 
 CONTEXT_SCHEMAS = ("therapy", "memory", "coaching", "auth", "chat")
+IMPORT_REJECTS_COMMENT = (
+    "Rows of a source system's database that `therapy-db import` could not place, each whole "
+    "with the reason; the ledger counts them (revision import:<context>)."
+)
 NOW = sa.text("now()")
 
 
@@ -78,9 +85,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("revision", "target", name=op.f("pk_migration_reconciliation")),
         schema="public",
     )
+    op.create_table(
+        "import_rejects",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("context", sa.Text(), nullable=False),
+        sa.Column("source_table", sa.Text(), nullable=False),
+        sa.Column("target_table", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("source_row", postgresql.JSONB(), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_rejects")),
+        schema="public",
+        comment=IMPORT_REJECTS_COMMENT,
+    )
+    op.create_index(
+        op.f("ix_import_rejects_context"), "import_rejects", ["context"], schema="public"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("import_rejects", schema="public")
     op.drop_table("migration_reconciliation", schema="public")
     op.drop_table("users", schema="public")
     ddl.drop_updated_at_function()

@@ -1,8 +1,9 @@
 """Platform bookkeeping (schema `public`): what the data migrations did with every row."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, func
+from sqlalchemy import BigInteger, CheckConstraint, Identity, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -27,3 +28,23 @@ class MigrationReconciliation(Base):
     moved_rows: Mapped[int] = mapped_column(BigInteger)
     rejected_rows: Mapped[int] = mapped_column(BigInteger)
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ImportReject(Base):
+    """A row of a source system's database that `therapy-db import` could not place, whole, with
+    the reason (a NULL where the legacy shape requires a value, a broken reference, ...)."""
+
+    __tablename__ = "import_rejects"
+    __table_args__ = {
+        "schema": "public",
+        "comment": "Rows of a source system's database that `therapy-db import` could not "
+        "place, each whole with the reason; the ledger counts them (revision import:<context>).",
+    }
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    context: Mapped[str] = mapped_column(index=True)
+    source_table: Mapped[str]
+    target_table: Mapped[str]
+    reason: Mapped[str]
+    source_row: Mapped[dict[str, Any]]
+    imported_at: Mapped[datetime] = mapped_column(server_default=func.now())
