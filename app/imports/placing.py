@@ -21,7 +21,8 @@ RULES = """
 SELECT con.contype, con.conname, pg_get_expr(con.conbin, con.conrelid),
        ARRAY(SELECT a.attname FROM unnest(con.conkey) k
                JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k),
-       con.confrelid::regclass::text,
+       (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = con.confrelid),
        ARRAY(SELECT a.attname FROM unnest(con.confkey) k
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k)
   FROM pg_constraint con
@@ -57,8 +58,25 @@ def q(name: str) -> str:
     return f'"{name}"'
 
 
+@dataclass(frozen=True)
+class Guarantees:
+    """What the source database already enforced on a table: no row can break these rules, so
+    they are not checked again (a table none of whose rules are left is copied straight in)."""
+
+    not_null: frozenset[str] = frozenset()
+    checks: frozenset[str] = frozenset()  # deparsed CHECK expressions
+    uniques: frozenset[tuple[str, ...]] = frozenset()  # column sets, sorted
+    references: frozenset[tuple[str, ...]] = frozenset()  # FK column sets whose parent came whole
+    fresh: bool = False  # the target held no row before: nothing there to collide with
+    partitions_fit: bool = False  # every source partition has its twin in the target
+
+
 def rules_of(
-    connection: Connection, relation: str, columns: list[str], keys: dict[str, str]
+    connection: Connection,
+    relation: str,
+    columns: list[str],
+    keys: dict[str, str],
+    kept: Guarantees = Guarantees(),
 ) -> Rules:
     """The rules of `relation` a staged row of `columns` can break, most basic first.
 
@@ -69,14 +87,14 @@ def rules_of(
     present = set(columns)
     is_view = _is_view(connection, relation)
     for (column,) in connection.execute(sa.text(NOT_NULL), {"relation": relation}):
-        if column in present:
+        if column in present and column not in kept.not_null:
             rules.reasons.append((f"s.{q(column)} IS NULL", f"{column} is empty (required)"))
     constraints = connection.execute(sa.text(RULES), {"relation": relation}).all()
     for kind, name, expression, cols, _, _ in constraints:
-        if kind == "c" and set(cols) <= present:
+        if kind == "c" and set(cols) <= present and expression not in kept.checks:
             rules.reasons.append((f"({expression}) IS FALSE", f"breaks {name}: {expression}"))
     for kind, _, _, cols, parent, parent_cols in constraints:
-        if kind == "f" and set(cols) <= present:
+        if kind == "f" and set(cols) <= present and tuple(sorted(cols)) not in kept.references:
             given = " AND ".join(f"s.{q(c)} IS NOT NULL" for c in cols)
             pairs = zip(cols, parent_cols, strict=True)
             match = " AND ".join(f"p.{q(pc)} = s.{q(c)}" for c, pc in pairs)
@@ -86,13 +104,20 @@ def rules_of(
                     f"{', '.join(cols)} refers to a {parent} row that is not there",
                 )
             )
-    uniques = [cols for kind, _, _, cols, _, _ in constraints if kind in ("u", "p")]
     if is_view:
         users = [[users_column] for users_column in keys.values()]
-        rules.reasons += _unique(relation, [[c] for c in keys if c in present], present, users)
+        rules.reasons += _unique(relation, [[c] for c in keys if c in present], users=users)
     else:
-        rules.reasons += _unique(relation, [c for c in uniques if set(c) <= present], present)
-    rules.reasons += _partitions(connection, relation, present)
+        uniques = [cols for kind, _, _, cols, _, _ in constraints if kind in ("u", "p")]
+        for key in (cols for cols in uniques if set(cols) <= present):
+            rules.reasons += _unique(
+                relation,
+                [key],
+                in_target=not kept.fresh,
+                in_source=tuple(sorted(key)) not in kept.uniques,
+            )
+    if not kept.partitions_fit:
+        rules.reasons += _partitions(connection, relation, present)
     return rules
 
 
@@ -106,33 +131,35 @@ def _is_view(connection: Connection, relation: str) -> bool:
 def _unique(
     relation: str,
     keys: list[list[str]],
-    present: set[str],
-    held_by: list[list[str]] | None = None,
+    *,
+    users: list[list[str]] | None = None,
+    in_target: bool = True,
+    in_source: bool = True,
 ) -> list[tuple[str, str]]:
     """A key already held in the target (for a view: by a person in public.users), or repeated
     by an earlier row of the source."""
     reasons = []
     for index, key in enumerate(keys):
         given = " AND ".join(f"s.{q(c)} IS NOT NULL" for c in key)
-        target, target_key = (
-            (relation, key) if held_by is None else ("public.users", held_by[index])
-        )
+        target, target_key = (relation, key) if users is None else ("public.users", users[index])
         pairs = zip(key, target_key, strict=True)
         match = " AND ".join(f"t.{q(tc)} = s.{q(c)}" for c, tc in pairs)
-        reasons.append(
-            (
-                f"{given} AND EXISTS (SELECT FROM {target} t WHERE {match})",
-                f"{', '.join(key)} already belongs to a row of {target}",
+        if in_target:
+            reasons.append(
+                (
+                    f"{given} AND EXISTS (SELECT FROM {target} t WHERE {match})",
+                    f"{', '.join(key)} already belongs to a row of {target}",
+                )
             )
-        )
-        partition = ", ".join(f"s.{q(c)}" for c in key)
-        earlier = f"row_number() OVER (PARTITION BY {partition} ORDER BY s.{ORDINAL})"
-        reasons.append(
-            (
-                f"{given} AND {earlier} > 1",
-                f"{', '.join(key)} repeats an earlier row of the source",
+        if in_source:
+            partition = ", ".join(f"s.{q(c)}" for c in key)
+            earlier = f"row_number() OVER (PARTITION BY {partition} ORDER BY s.{ORDINAL})"
+            reasons.append(
+                (
+                    f"{given} AND {earlier} > 1",
+                    f"{', '.join(key)} repeats an earlier row of the source",
+                )
             )
-        )
     return reasons
 
 

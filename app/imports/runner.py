@@ -32,6 +32,19 @@ FOREIGN_KEYS = """
 SELECT conrelid::regclass::text, confrelid::regclass::text
   FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(CAST(:relations AS regclass[]))
 """
+SOURCE_RULES = """
+SELECT con.contype, pg_get_expr(con.conbin, con.conrelid),
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) k
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k),
+       (SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = con.confrelid)
+  FROM pg_constraint con
+ WHERE con.conrelid = CAST(%(table)s AS regclass) AND con.contype IN ('c', 'f', 'u', 'p')
+"""
+SOURCE_NOT_NULL = """
+SELECT attname FROM pg_attribute
+ WHERE attrelid = CAST(%(table)s AS regclass) AND attnum > 0 AND attnotnull AND NOT attisdropped
+"""
 SOURCE_PARTITIONS = """
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -184,8 +197,9 @@ def _import(
         connection.execute(sa.text(ddl))
     connection.execute(sa.text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
     connection.execute(sa.text("SELECT set_config('statement_timeout', '0', true)"))
+    whole: set[str] = set()  # tables whose every source row came in, into an empty table
     for number, table in enumerate(_in_dependency_order(connection, report.tables)):
-        _import_table(spec, source, connection, comparison, table, number, progress)
+        _import_table(spec, source, connection, comparison, table, number, progress, whole)
     return report
 
 
@@ -301,29 +315,67 @@ def _import_table(
     table: TableImport,
     number: int,
     progress: Progress,
+    whole: set[str],
 ) -> None:
+    """One table: straight in when the source guaranteed every rule of the legacy shape,
+    otherwise through staging, each row placed or set aside."""
     started = time.perf_counter()
     columns = comparison.pairs[table.source][1]
+    kept = _guarantees(source, connection, comparison, table, whole)
+    rules = placing.rules_of(connection, table.target, columns, spec.keys, kept)
     progress.start(table.source, table.rows)
-    staged = placing.stage(connection, table.target, columns, number)
-    copied = copying.copy_table(
-        source,
-        connection.connection.cursor(),
-        table.source,
-        staged,
-        columns,
-        on_rows=lambda rows: progress.advance(table.source, rows),
-    )
-    rules = placing.rules_of(connection, table.target, columns, spec.keys)
-    placed = placing.place(
-        connection, staged, table.target, columns, rules,
-        context=spec.context, source_table=table.source,
-    )  # fmt: skip
+    on_rows = lambda rows: progress.advance(table.source, rows)  # noqa: E731
+    cursor = connection.connection.cursor()
+    if not rules.reasons and table.target != spec.bridge:
+        copied = copying.copy_table(source, cursor, table.source, table.target, columns, on_rows)
+        placed = placing.Placed(moved=copied, set_aside=0)
+        placing.move_sequences_past(connection, table.target, table.target)
+    else:
+        staged = placing.stage(connection, table.target, columns, number)
+        copied = copying.copy_table(source, cursor, table.source, staged, columns, on_rows)
+        placed = placing.place(
+            connection, staged, table.target, columns, rules,
+            context=spec.context, source_table=table.source,
+        )  # fmt: skip
+        placing.move_sequences_past(connection, table.target, staged)
     record(connection, spec.context, table.target, copied, placed)
-    placing.move_sequences_past(connection, table.target, staged)
+    if placed.set_aside == 0 and kept.fresh:
+        whole.add(table.target)
     table.moved, table.set_aside = placed.moved, placed.set_aside
     table.seconds = time.perf_counter() - started
     progress.finish(table.source, placed.moved, placed.set_aside, table.seconds)
+
+
+def _guarantees(
+    source: psycopg.Connection,
+    connection: Connection,
+    comparison: shapes.Comparison,
+    table: TableImport,
+    whole: set[str],
+) -> placing.Guarantees:
+    """What the source enforced on this table, and so needs no check on its rows here."""
+    with source.cursor() as cursor:
+        cursor.execute(SOURCE_NOT_NULL, {"table": _quoted(table.source)})
+        not_null = frozenset(name for (name,) in cursor.fetchall())
+        cursor.execute(SOURCE_RULES, {"table": _quoted(table.source)})
+        constraints = cursor.fetchall()
+        cursor.execute(SOURCE_PARTITIONS, {"table": _quoted(table.source)})
+        partitions = [bound for _, bound in cursor.fetchall()]
+    target_of = {name: target for name, (target, _) in comparison.pairs.items()}
+    return placing.Guarantees(
+        not_null=not_null,
+        checks=frozenset(expression for kind, expression, _, _ in constraints if kind == "c"),
+        uniques=frozenset(
+            tuple(sorted(cols)) for kind, _, cols, _ in constraints if kind in ("u", "p")
+        ),
+        references=frozenset(
+            tuple(sorted(cols))
+            for kind, _, cols, parent in constraints
+            if kind == "f" and target_of.get(parent) in whole
+        ),
+        fresh=not connection.scalar(sa.text(f"SELECT EXISTS (SELECT FROM {table.target})")),
+        partitions_fit=bool(partitions) and "DEFAULT" not in partitions,
+    )
 
 
 def record(connection: Connection, context: str, target: str, source_rows: int, placed) -> None:

@@ -3,8 +3,8 @@
 Runs on throwaway servers and prints one table (Markdown), each figure a median of several runs
 next to a baseline measured in the same run, then the EXPLAIN plan of every hot query:
 1 schema build, 2 data migrations, 3 hot queries, 4 test databases and the whole suite, 5 the
-clinic's recurring operations. Progress goes to stderr. docs/PERFORMANCE.md holds the latest
-output.
+clinic's recurring operations, 6 `therapy-db import` of a source system's own database.
+Progress goes to stderr. docs/PERFORMANCE.md holds the latest output.
 """
 
 import argparse
@@ -16,7 +16,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from scripts.bench import hot_queries, migrations, operations, provisioning, schema_build
+from scripts.bench import (
+    hot_queries,
+    imports,
+    migrations,
+    operations,
+    provisioning,
+    schema_build,
+)
 from scripts.bench.measure import median
 from scripts.bench.server import BenchServer, bench_server
 from scripts.bench.table import Row, count, markdown, seconds
@@ -133,6 +140,32 @@ def operation_rows(server: BenchServer, runs: int) -> list[Row]:
     return rows
 
 
+def import_rows(server: BenchServer, runs: int, quick: bool) -> list[Row]:
+    sizes = tuple(size // 10 for size in imports.SIZES) if quick else imports.SIZES
+    progress(f"import: the clinic's database at {', '.join(f'{s:,}' for s in sizes)} rows")
+    results = imports.measure(server, sizes, runs)
+    rows = [
+        Row("6 import", "`therapy-db import clinic` (its own DDL: 3 tables, partitioned log)",
+            f"{m.rows:,} rows",
+            f"{seconds(m.seconds)} · {count(m.rows / m.seconds)} rows/s · "
+            f"peak {m.peak_rss_mb:.0f} MB",
+            f"plain COPY between the same databases: {seconds(m.floor_seconds)} · "
+            f"{count(m.rows / m.floor_seconds)} rows/s · peak {m.floor_peak_rss_mb:.0f} MB",
+            m.ratio, "", None)
+        for m in results
+    ]  # fmt: skip
+    small, large = results[0], results[-1]
+    scale = large.rows / small.rows
+    memory = large.peak_rss_mb / small.peak_rss_mb
+    rows.append(Row(
+        "6 import", "`therapy-db import clinic`: growth", f"{scale:.3g}x the rows",
+        f"time x{large.seconds / small.seconds:.1f}, peak memory x{memory:.2f}",
+        f"rows x{scale:.3g}", (large.seconds / small.seconds) / scale,
+        "memory ≤ 1.1x (flat)", memory <= 1.1,
+    ))  # fmt: skip
+    return rows
+
+
 def provisioning_rows(run_suite: bool) -> list[Row]:
     progress("test databases")
     clones = provisioning.measure_clones(rounds=40)
@@ -173,7 +206,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tenth of the data: a smoke test")
     parser.add_argument("--no-suite", action="store_true", help="skip running the whole suite")
     parser.add_argument(
-        "--parts", default="12345", help="which parts to run, e.g. 23 (default: all)"
+        "--parts", default="123456", help="which parts to run, e.g. 23 (default: all)"
     )
     parser.add_argument(
         "--contexts", default="", help="part 2 for these contexts only, e.g. memory,chat"
@@ -199,6 +232,8 @@ def main() -> None:
             rows += query_rows
         if "5" in arguments.parts:
             rows += operation_rows(server, arguments.runs)
+        if "6" in arguments.parts:
+            rows += import_rows(server, arguments.runs, arguments.quick)
     if "4" in arguments.parts:
         rows += provisioning_rows(not arguments.no_suite)
 
