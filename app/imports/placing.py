@@ -9,6 +9,8 @@ The rows that break none go into the target in one INSERT, the others into
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -282,3 +284,25 @@ def move_sequences_past(connection: Connection, relation: str, staged: str) -> N
                 ),
                 {"sequence": sequence},
             )
+
+
+PLAIN_INDEXES = """
+SELECT format('%I.%I', n.nspname, c.relname), pg_get_indexdef(i.indexrelid)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE i.indrelid = CAST(:relation AS regclass)
+   AND NOT EXISTS (SELECT FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+"""
+
+
+@contextmanager
+def indexes_after_the_load(connection: Connection, relation: str) -> Iterator[None]:
+    """An empty table filled whole: its plain indexes (not a key's) are built once, after the
+    rows are in, instead of row by row (a fraction of the time, with sort memory to match)."""
+    indexes = connection.execute(sa.text(PLAIN_INDEXES), {"relation": relation}).all()
+    for name, _ in indexes:
+        connection.execute(sa.text(f"DROP INDEX {name}"))
+    yield
+    connection.execute(sa.text("SELECT set_config('maintenance_work_mem', '256MB', true)"))
+    for _, definition in indexes:  # a partitioned table's, on every partition again
+        connection.execute(sa.text(definition.replace(" ON ONLY ", " ON ", 1)))

@@ -327,7 +327,10 @@ def _import_table(
     on_rows = lambda rows: progress.advance(table.source, rows)  # noqa: E731
     cursor = connection.connection.cursor()
     if not rules.reasons and table.target != spec.bridge:
-        copied = copying.copy_table(source, cursor, table.source, table.target, columns, on_rows)
+        with placing.indexes_after_the_load(connection, table.target):
+            copied = copying.copy_table(
+                source, cursor, table.source, table.target, columns, on_rows
+            )
         placed = placing.Placed(moved=copied, set_aside=0)
         placing.move_sequences_past(connection, table.target, table.target)
     else:
