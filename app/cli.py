@@ -4,6 +4,7 @@ Every command reads DATABASE_URL (environment or .env) or, without it, uses the 
 Bad input ends with one line saying what was wrong and a non-zero exit; passwords are never shown.
 """
 
+import csv
 import json
 import re
 import time
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, contexts, data_loss, db, imports, privacy, reconciliation
+from app import backup, contexts, data_loss, db, imports, linking, privacy, reconciliation
 from app import erd as diagrams
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
@@ -400,6 +401,61 @@ class BarProgress(imports.Progress):
 
 def rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:,.0f} rows/s" if seconds > 0 else ""
+
+
+@app.command()
+def link(
+    kept: Annotated[
+        str | None, typer.Argument(help="The person who stays: id, email, Discord id, ...")
+    ] = None,
+    merged: Annotated[
+        str | None, typer.Argument(help="The same person as another system knows them.")
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="A CSV file of pairs: kept,merged[,note] per line ('#' comments)."),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why they are one person.")] = None,
+) -> None:
+    """Link one person known to two source systems: MERGED's rows in every context become
+    KEPT's. Never automatic: a wrong link shows one person's data to another. All pairs in
+    one transaction; any refusal leaves everything as it was."""
+    pairs = _link_pairs(kept, merged, mapping, note)
+    with connected() as engine, Session(engine) as session:
+        for number, (first, second, why) in enumerate(pairs, start=1):
+            where = f"pair {number}: " if len(pairs) > 1 else ""
+            try:
+                keep = privacy.find_person(session, first)
+                other = privacy.find_person(session, second)
+                done = linking.link(session.connection(), keep.id, other.id, why)
+            except TherapyDbError as error:
+                session.rollback()
+                raise TherapyDbError(f"{where}{error}; nothing was linked") from None
+            console.print(f"Linked    {done.merged} into {done.kept}: {done.rows_moved} rows moved")
+        session.commit()
+
+
+def _link_pairs(kept, merged, mapping, note) -> list[tuple[str, str, str | None]]:
+    if mapping is not None:
+        if kept or merged:
+            raise TherapyDbError("give two people or --mapping, not both")
+        try:
+            lines = mapping.read_text().splitlines()
+        except OSError as error:
+            raise TherapyDbError(f"cannot read {mapping}: {error.strerror}") from None
+        pairs = []
+        for number, row in enumerate(csv.reader(lines), start=1):
+            if not row or row[0].lstrip().startswith("#"):
+                continue
+            if len(row) not in (2, 3):
+                raise TherapyDbError(f"{mapping}:{number}: expected kept,merged[,note]")
+            pairs.append(
+                (row[0].strip(), row[1].strip(), row[2].strip() if len(row) == 3 else None)
+            )
+        return pairs
+    if not (kept and merged):
+        raise TherapyDbError("give the person who stays and the one merged into them, or --mapping")
+    return [(kept, merged, note)]
 
 
 @app.command("purge-transcripts")

@@ -11,7 +11,9 @@ own.
 one row per backfill, written by the migration itself when it runs, and refused by the database
 unless every source row was moved or rejected (with its reason, in the context's reject table).
 `public.import_rejects` is the reject table of `therapy-db import`, which brings a source
-system's own database in at its context's legacy revision.
+system's own database in at its context's legacy revision, each system's people as people of
+their own. `public.identity_links` records each deliberate link of one person across two systems
+(`therapy-db link`): never a guess, so never automatic.
 
 Revision ID: platform
 Revises:
@@ -36,6 +38,10 @@ depends_on: str | Sequence[str] | None = None
 LOST_ON_DOWNGRADE = {"public.users": "true"}
 
 CONTEXT_SCHEMAS = ("therapy", "memory", "coaching", "auth", "chat")
+IDENTITY_LINKS_COMMENT = (
+    "One person known to two source systems, linked on purpose (`therapy-db link`): the merged "
+    "person's row as it was; their rows in every context now belong to the kept person."
+)
 IMPORT_REJECTS_COMMENT = (
     "Rows of a source system's database that `therapy-db import` could not place, each whole "
     "with the reason; the ledger counts them (revision import:<context>)."
@@ -101,9 +107,31 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_import_rejects_context"), "import_rejects", ["context"], schema="public"
     )
+    op.create_table(
+        "identity_links",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("kept_user_id", sa.UUID(), nullable=False),
+        sa.Column("merged_user_id", sa.UUID(), nullable=False),
+        sa.Column("merged_row", postgresql.JSONB(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("linked_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["kept_user_id"],
+            ["public.users.id"],
+            name=op.f("fk_identity_links_kept_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_links")),
+        schema="public",
+        comment=IDENTITY_LINKS_COMMENT,
+    )
+    op.create_index(
+        op.f("ix_identity_links_kept_user_id"), "identity_links", ["kept_user_id"], schema="public"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("identity_links", schema="public")
     op.drop_table("import_rejects", schema="public")
     op.drop_table("migration_reconciliation", schema="public")
     op.drop_table("users", schema="public")

@@ -1,9 +1,10 @@
 """Platform bookkeeping (schema `public`): what the data migrations did with every row."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Identity, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -48,3 +49,25 @@ class ImportReject(Base):
     reason: Mapped[str]
     source_row: Mapped[dict[str, Any]]
     imported_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class IdentityLink(Base):
+    """One person known to two source systems, linked on purpose by an operator (`therapy-db
+    link`): never on a guess, because a wrong link shows one person's therapy to another."""
+
+    __tablename__ = "identity_links"
+    __table_args__ = {
+        "schema": "public",
+        "comment": "One person known to two source systems, linked on purpose (`therapy-db "
+        "link`): the merged person's row as it was; their rows in every context now belong to "
+        "the kept person.",
+    }
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    kept_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("public.users.id", ondelete="CASCADE"), index=True
+    )
+    merged_user_id: Mapped[uuid.UUID]
+    merged_row: Mapped[dict[str, Any]]
+    note: Mapped[str | None]
+    linked_at: Mapped[datetime] = mapped_column(server_default=func.now())
