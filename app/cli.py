@@ -316,11 +316,18 @@ def describe(diff) -> str:
 def import_(
     context: Annotated[str, typer.Argument(help="therapy, memory, coaching, clinic or chat.")],
     source: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--from", help="The source system's own database: postgresql://user@host/dbname."
         ),
-    ],
+    ] = None,
+    in_place: Annotated[
+        bool,
+        typer.Option(
+            "--in-place",
+            help="The database DATABASE_URL names IS the system's own: make it the unified one.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Compare and count; write nothing."),
@@ -334,18 +341,26 @@ def import_(
         typer.Option(help="The zone the source's TIMESTAMP (without time zone) values are in."),
     ] = None,
 ) -> None:
-    """Bring one source system's own database into its context, at its legacy revision.
+    """Bring one source system's own database into its context, at its legacy revision
+    (--from: copied in; --in-place: the system's database becomes the unified one).
 
     The source's tables are compared with the legacy shape first: a difference that would lose
     or change data refuses the import before anything is written. Rows that break a rule of the
     legacy shape are set aside with the reason; the ledger counts every table. One transaction:
     an interrupted import leaves nothing. Then run `therapy-db migrate`.
     """
+    if (source is None) == (not in_place):
+        raise TherapyDbError("give the system's database with --from URL, or --in-place")
     with connected() as engine, import_progress() as progress:
-        report = imports.run(
-            context, source, engine, append=append, dry_run=dry_run,
-            zone=source_timezone, progress=progress,
-        )  # fmt: skip
+        if in_place:
+            report = imports.adopt(
+                context, engine, dry_run=dry_run, zone=source_timezone, progress=progress
+            )
+        else:
+            report = imports.run(
+                context, source, engine, append=append, dry_run=dry_run,
+                zone=source_timezone, progress=progress,
+            )  # fmt: skip
     for line in report.lines():
         console.print(f"  {line}", markup=False)
     if dry_run:

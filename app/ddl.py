@@ -312,3 +312,10 @@ def record_reconciliation(
 def forget_reconciliation(revision: str) -> None:
     """A downgrade takes its revision's accounts with the rows they counted."""
     op.execute(f"DELETE FROM {RECONCILIATION} WHERE revision = '{revision}'")
+
+
+def forget_import(context: str) -> None:
+    """A context's first revision, going down, takes what `therapy-db import` recorded of it:
+    the ledger's accounts and the rows it set aside (they were the context's data)."""
+    op.execute(f"DELETE FROM {RECONCILIATION} WHERE revision = 'import:{context}'")
+    op.execute(f"DELETE FROM public.import_rejects WHERE context = '{context}'")

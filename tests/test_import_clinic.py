@@ -263,3 +263,24 @@ def test_an_import_killed_while_copying_leaves_the_target_as_before_and_runs_aga
     again = therapy_db(empty_engine, "import", "clinic", "--from", clinic_source.url)
     assert again.exit_code == 0, again.output
     assert ledger(empty_engine)["auth.clinicas"] == (3, 2, 1)
+
+
+def test_the_clinics_own_database_becomes_the_unified_one_in_place(clinic_source: Source):
+    engine = clinic_source.engine
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE auth.reportes_mensuales (mes date, total int)"))
+    result = therapy_db(engine, "import", "clinic", "--in-place")
+    assert result.exit_code == 0, result.output
+    assert heads(engine) == ("clinic_legacy",)
+    assert ledger(engine)["auth.sys_usuarios"] == (4, 2, 2)
+    # What was not the clinic's stays, aside, named; the clinic's own copies are gone.
+    assert "table import_clinic.reportes_mensuales (kept aside)" in result.output
+    with engine.connect() as connection:
+        assert connection.scalars(
+            sa.text(
+                "SELECT relname FROM pg_class "
+                "WHERE relnamespace = to_regnamespace('import_clinic') AND relkind = 'r'"
+            )
+        ).all() == ["reportes_mensuales"]
+    upgrade(engine, "head")
+    assert heads(engine) == ("platform_roles",)

@@ -10,8 +10,9 @@ months; its primary key is (id_log, timestamp_accion) because a partitioned tabl
 contain the partition key. Month bounds are UTC midnights.
 
 The downgrade drops the schema's tables and their rows: before this revision the clinic's data
-was not in this database. It also drops `auth.audit_log_overflow`, the table in which the
-`clinic_integration` downgrade keeps audit rows this shape cannot hold.
+was not in this database; so do the ledger's accounts of an import of it (`therapy-db import`)
+and the rows that import set aside. It also drops `auth.audit_log_overflow`, the table in which
+the `clinic_integration` downgrade keeps audit rows this shape cannot hold.
 
 Revision ID: clinic_legacy
 Revises: platform
@@ -24,6 +25,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from app import ddl
+
 revision: str = "clinic_legacy"
 down_revision: str | Sequence[str] | None = "platform"
 branch_labels: str | Sequence[str] | None = ("clinic",)
@@ -31,7 +34,10 @@ depends_on: str | Sequence[str] | None = None
 
 # What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
 # of these refuses unless told to. Table -> the condition of its rows that are lost.
-LOST_ON_DOWNGRADE = {"auth.*": "true"}  # the clinic's data was not here before
+LOST_ON_DOWNGRADE = {  # the clinic's data was not here before
+    "auth.*": "true",
+    "public.import_rejects": "context = 'clinic'",
+}
 
 NOW = sa.text("now()")
 TRUE = sa.text("true")
@@ -151,6 +157,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.forget_import("clinic")
     op.execute("DROP TABLE IF EXISTS auth.audit_log_overflow")
     op.drop_table("audit_log", schema="auth")  # and its partitions
     op.drop_table("sys_usuarios", schema="auth")

@@ -53,7 +53,7 @@ class _Stream:
 
 
 def copy_table(
-    source: psycopg.Connection,
+    source: "psycopg.Connection | LocalSource",
     target_cursor,
     source_table: str,
     target_table: str,
@@ -61,6 +61,8 @@ def copy_table(
     on_rows: Callable[[int], None] = lambda rows: None,
 ) -> int:
     """Copy `columns` of every row of `source_table` into `target_table`; returns the rows."""
+    if isinstance(source, LocalSource):
+        return source.copy_into(target_cursor, source_table, target_table, columns, on_rows)
     schema, name = source_table.split(".")
     selected = sql.SQL("COPY (SELECT {columns} FROM {table}) TO STDOUT").format(
         columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
@@ -71,3 +73,28 @@ def copy_table(
         stream = _Stream(blocks, on_rows)
         target_cursor.copy_expert(f"COPY {target_table} ({quoted}) FROM STDIN", stream)
     return stream.rows
+
+
+class LocalSource:
+    """The source system's tables in the target database itself (in-place adoption): the same
+    calls as a psycopg connection, and rows moved with INSERT ... SELECT, not over a wire."""
+
+    def __init__(self, cursor_factory):
+        self._cursor = cursor_factory
+
+    def cursor(self):
+        return self._cursor()
+
+    def execute(self, statement: str, params=None):
+        cursor = self._cursor()
+        cursor.execute(statement, params)
+        return cursor
+
+    def copy_into(self, target_cursor, source_table, target_table, columns, on_rows) -> int:
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        schema, name = source_table.split(".")
+        target_cursor.execute(
+            f'INSERT INTO {target_table} ({quoted}) SELECT {quoted} FROM "{schema}"."{name}"'
+        )
+        on_rows(target_cursor.rowcount)
+        return target_cursor.rowcount

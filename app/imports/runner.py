@@ -7,6 +7,7 @@ leaves the target exactly as it was; a second run starts from the beginning. The
 in one snapshot, read-only.
 """
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -18,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
 
 from app import db
-from app.contexts import BY_NAME
+from app.contexts import BY_NAME, CONTEXTS
 from app.errors import TherapyDbError
 from app.history import History
 from app.imports import copying, placing, shapes
@@ -27,6 +28,23 @@ from app.migration_session import migration_session
 from app.settings import get_settings
 
 SCHEMAS_OF_POSTGRES = ("pg_catalog", "information_schema", "pg_toast")
+
+# What ALTER ... SET SCHEMA moves of a schema, one statement each: relations (a sequence a
+# table owns moves with it, an index with its table) and the types that are not a table's.
+MOVABLE = """
+SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                      WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+       c.relname
+  FROM pg_class c
+ WHERE c.relnamespace = to_regnamespace(:schema) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+   AND NOT (c.relkind = 'S' AND EXISTS (  -- a sequence a column owns moves with its table
+       SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+          AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+UNION ALL
+SELECT 'TYPE', t.typname
+  FROM pg_type t
+ WHERE t.typnamespace = to_regnamespace(:schema) AND t.typtype IN ('e', 'd')
+"""
 
 FOREIGN_KEYS = """
 SELECT conrelid::regclass::text, confrelid::regclass::text
@@ -138,6 +156,91 @@ def run(
         source.close()
 
 
+def adopt(
+    context: str,
+    engine: Engine,
+    *,
+    dry_run: bool = False,
+    zone: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """In place: the database `engine` points at is the source system's own, and becomes the
+    unified database. Its tables are set aside (a schema rename, or each moved to a schema of
+    their own: catalog operations), the platform and the context's legacy revision are built,
+    and the rows go in with INSERT ... SELECT inside the database, placed or set aside exactly
+    as an import from elsewhere does; then the system's tables set aside are dropped, and what
+    was not the system's goes back where it was. One transaction, like `run`."""
+    spec = system(context)
+    progress = progress or Progress()
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            with migration_session(connection, get_settings()):
+                holding = _set_aside(connection, spec)
+                source = copying.LocalSource(connection.connection.cursor)
+                local = dataclasses.replace(spec, schema=holding)
+                zone = zone or spec.timezone or _server_zone(source)
+                report = _import(local, source, connection, zone, False, dry_run, progress)
+                if dry_run:
+                    transaction.rollback()
+                    return report
+                _put_back(connection, holding, spec.schema, report)
+                transaction.commit()
+                report.written = True
+                return report
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
+
+
+def _set_aside(connection: Connection, spec: SourceSystem) -> str:
+    """Move the system's own schema out of the platform's way; returns where it now is."""
+    if connection.scalar(sa.text("SELECT to_regclass('public.alembic_version')")):
+        raise ImportRefusedError(
+            "this database has a therapy-db history already: import the system's own database "
+            "into it with --from instead of --in-place"
+        )
+    holding = f"import_{spec.context}"
+    taken = connection.scalars(
+        sa.text("SELECT nspname FROM pg_namespace WHERE nspname = ANY(:names)"),
+        {"names": [*(c.schema for c in CONTEXTS if c.schema != spec.schema), holding]},
+    ).all()
+    if taken:
+        raise ImportRefusedError(
+            f"this database has schemas of its own named {', '.join(taken)}, which the platform "
+            "needs: import it with --from into a new database instead of --in-place"
+        )
+    if spec.schema != "public":
+        connection.execute(sa.text(f'ALTER SCHEMA "{spec.schema}" RENAME TO "{holding}"'))
+        return holding
+    connection.execute(sa.text(f'CREATE SCHEMA "{holding}"'))
+    for kind, name in connection.execute(sa.text(MOVABLE), {"schema": "public"}).all():
+        connection.execute(sa.text(f'ALTER {kind} public."{name}" SET SCHEMA "{holding}"'))
+    return holding
+
+
+def _put_back(connection: Connection, holding: str, schema: str, report: Report) -> None:
+    """The system's tables, now copied, go; what was not the system's goes back where it was
+    (or, where the platform took the name, stays in `holding`, named in the report)."""
+    imported = ", ".join(_quoted(table.source) for table in report.tables)
+    if imported:
+        connection.execute(sa.text(f"DROP TABLE {imported}"))
+    for kind, name in connection.execute(sa.text(MOVABLE), {"schema": holding}).all():
+        free = connection.scalar(
+            sa.text("SELECT to_regclass(:name) IS NULL AND to_regtype(:name) IS NULL"),
+            {"name": f'{schema}."{name}"'},
+        )
+        if free and schema == "public":
+            connection.execute(sa.text(f'ALTER {kind} "{holding}"."{name}" SET SCHEMA public'))
+        else:
+            report.left_alone.append(f"{kind.lower()} {holding}.{name} (kept aside)")
+    if not connection.scalar(
+        sa.text("SELECT EXISTS (SELECT FROM pg_class WHERE relnamespace = to_regnamespace(:s))"),
+        {"s": holding},
+    ):
+        connection.execute(sa.text(f'DROP SCHEMA "{holding}"'))
+
+
 def _connect(source_url: str) -> psycopg.Connection:
     url = db.parse_database_url(source_url, source="--from").set(drivername="postgresql")
     try:
@@ -238,8 +341,11 @@ def _weigh(source: psycopg.Connection, difference: shapes.Difference, schema: st
 def _left_alone(source, spec: SourceSystem, found: dict, names: dict) -> list[str]:
     """What the source holds that is not the system's own: named, never read."""
     alone = [f"table {name} (not part of {spec.legacy})" for name in found if name not in names]
+    skip = [*SCHEMAS_OF_POSTGRES, spec.schema]
+    if isinstance(source, copying.LocalSource):  # the platform's own schemas are here too
+        skip += ["public", *(context.schema for context in CONTEXTS)]
     with source.cursor() as cursor:
-        cursor.execute(OTHER_SCHEMAS, {"skip": [*SCHEMAS_OF_POSTGRES, spec.schema]})
+        cursor.execute(OTHER_SCHEMAS, {"skip": skip})
         alone += [
             f"schema {schema} ({tables} tables; not {spec.context}'s)"
             for schema, tables in cursor.fetchall()
