@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: migrate test soak bench lint psql db-stop clean
+.PHONY: migrate test soak bench lint psql db-start db-stop clean
 
 migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
 	$(BIN)/alembic upgrade head
@@ -28,6 +28,9 @@ lint: $(INSTALLED)
 
 psql: $(INSTALLED)  ## a psql shell on the embedded database (stops the server on exit)
 	$(BIN)/python -m app.embedded psql
+
+db-start: $(INSTALLED)  ## the embedded server in the foreground for other terminals (PORT= for TCP)
+	$(BIN)/therapy-db db serve $(if $(PORT),--port $(PORT))
 
 db-stop: $(INSTALLED)  ## stop the embedded server, whoever started it
 	$(BIN)/python -m app.embedded stop

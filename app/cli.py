@@ -28,6 +28,7 @@ from typer.core import TyperGroup
 
 from app import backup, contexts, data_loss, db, imports, linking, privacy, reconciliation
 from app import erd as diagrams
+from app import serve as serving
 from app.comparison import schema_differences
 from app.errors import TherapyDbError
 from app.history import CONTEXTS, History
@@ -471,6 +472,27 @@ def _link_pairs(kept, merged, mapping, note) -> list[tuple[str, str, str | None]
     if not (kept and merged):
         raise TherapyDbError("give the person who stays and the one merged into them, or --mapping")
     return [(kept, merged, note)]
+
+
+database = typer.Typer(cls=Commands, help="The embedded development server.", no_args_is_help=True)
+app.add_typer(database, name="db")
+
+
+@database.command()
+def serve(
+    port: Annotated[
+        int | None, typer.Option(help="Also listen on this localhost TCP port.", min=1)
+    ] = None,
+) -> None:
+    """Run the embedded server in the foreground until Ctrl-C or SIGTERM, printing URLs a
+    service in another terminal can use (a development database: trust authentication)."""
+    settings = Settings()
+    if settings.database_url is not None:
+        raise TherapyDbError(
+            "DATABASE_URL is set, so the embedded server is not in use; unset it to serve it"
+        )
+    serving.serve(settings, port, lambda url: console.print(f"Serving  {url}", markup=False))
+    console.print("Stopped.")
 
 
 @app.command("purge-transcripts")
