@@ -1,5 +1,9 @@
 """Fixtures: one throwaway embedded server per session, databases cloned per test.
 
+The fixtures services use (app/testing.py, the plugin `pytest -p app.testing`) are this suite's
+too: `engine` and `session` are the plugin's `therapy_db_engine` and `therapy_db_session`, on
+this session's server, so every test here exercises them.
+
 The server's data directory lives on tmpfs when /dev/shm is writable, with durability off: creating
 a database there is about ten times faster (`make soak` keeps it on disk: its copies of bulk data
 take gigabytes). Template databases are migrated once per session (pytest-postgresql's janitor,
@@ -17,16 +21,20 @@ from pathlib import Path
 
 import pytest
 
-# Round-trip data modules assert with plain `assert`: have pytest explain their failures too.
-pytest.register_assert_rewrite("tests.migrations.data", "tests.migrations.roundtrip")
+# Round-trip data modules assert with plain `assert`: have pytest explain their failures too. The
+# plugin (app.testing) is imported here before pytest loads it as one: rewritten alike.
+pytest.register_assert_rewrite("tests.migrations.data", "tests.migrations.roundtrip", "app.testing")
 
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app import embedded  # noqa: E402
+from app.testing import Databases, Server  # noqa: E402
 from tests.clock import Clock  # noqa: E402
 from tests.scale import SOAK  # noqa: E402
-from tests.support import ROOT, Databases, upgrade  # noqa: E402
+from tests.support import ROOT, upgrade  # noqa: E402
+
+pytest_plugins = ["app.testing"]
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +85,23 @@ def clock() -> Iterator[Clock]:
 
 
 @pytest.fixture(scope="session")
-def databases(pg_server) -> Iterator[Databases]:
-    """Fresh databases at any revision: `with databases.at("therapy_legacy") as engine: ...`."""
-    factory = Databases(host=str(pg_server.socket_dir))
+def therapy_db_server(pg_server: embedded.EmbeddedServer) -> Server:
+    """The plugin's fixtures (app/testing.py), on this session's server: the suite tests them."""
+    return Server(host=str(pg_server.socket_dir), user=embedded.SUPERUSER)
+
+
+@pytest.fixture(scope="session")
+def therapy_db_databases(therapy_db_server: Server) -> Iterator[Databases]:
+    """Templates at any revision of the history walked in order (tests.support.upgrade)."""
+    factory = Databases(therapy_db_server, migrate=upgrade)
     yield factory
     factory.close()
+
+
+@pytest.fixture(scope="session")
+def databases(therapy_db_databases: Databases) -> Databases:
+    """Fresh databases at any revision: `with databases.at("therapy_legacy") as engine: ...`."""
+    return therapy_db_databases
 
 
 @pytest.fixture(scope="session")
@@ -95,16 +115,14 @@ def logins_database(databases: Databases) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def engine(databases: Databases) -> Iterator[Engine]:
-    """An engine on a fresh database at head."""
-    with databases.at("head") as engine:
-        yield engine
+def engine(therapy_db_engine: Engine) -> Engine:
+    """An engine on a fresh database at head (the plugin's `therapy_db_engine`)."""
+    return therapy_db_engine
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine) as session:
-        yield session
+def session(therapy_db_session: Session) -> Session:
+    return therapy_db_session
 
 
 @pytest.fixture

@@ -1,23 +1,19 @@
 """What tests share besides fixtures: alembic pointed at a test database, fresh databases."""
 
-import itertools
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import alembic.command
 import sqlalchemy as sa
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from psycopg import sql
-from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import URL, Engine
 
 from app import reconciliation
 from app.history import CONTEXTS, History
+from app.testing import CloneJanitor, Databases  # noqa: F401  (tests and benchmarks import them here)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,69 +106,3 @@ def run_alembic(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=300,
     )
-
-
-class CloneJanitor(DatabaseJanitor):
-    """pytest-postgresql's janitor, cloning templates with STRATEGY FILE_COPY.
-
-    On tmpfs with durability off, a file copy of a template takes about half the time of the
-    default WAL_LOG strategy (`make bench` measures both).
-    """
-
-    def _build_create_database_sql(self) -> sql.Composed:
-        query = super()._build_create_database_sql()
-        return query + sql.SQL(" STRATEGY FILE_COPY") if self.template_dbname else query
-
-
-class Databases:
-    """Fresh databases at any revision of the history, for one test server.
-
-    Each revision's template is migrated once, on first use; every `at()` clones it (about
-    25 ms) and drops the clone afterwards. Safe to use inside hypothesis examples:
-
-        with databases.at("memory_legacy") as engine:
-            ...
-    """
-
-    def __init__(self, host: str, user: str = "postgres"):
-        self.host, self.user = host, user
-        self._templates: dict[str, CloneJanitor] = {}
-        self._names = itertools.count()
-
-    def _janitor(self, **kwargs) -> CloneJanitor:
-        return CloneJanitor(user=self.user, host=self.host, port=5432, **kwargs)
-
-    def template(self, revision: str) -> str:
-        """The name of a template database migrated to `revision` ("base": empty)."""
-        if revision not in self._templates:
-            janitor = self._janitor(dbname=f"template_{revision}", as_template=True)
-            janitor.init()
-            self._templates[revision] = janitor
-            if revision != "base":
-                engine = sa.create_engine(database_url(janitor.dbname), poolclass=sa.NullPool)
-                try:
-                    upgrade(engine, revision)
-                finally:
-                    engine.dispose()
-        return self._templates[revision].dbname
-
-    @contextmanager
-    def at(self, revision: str = "head") -> Iterator[Engine]:
-        with self.copy(self.template(revision)) as engine:
-            yield engine
-
-    @contextmanager
-    def copy(self, database: str) -> Iterator[Engine]:
-        """A fresh copy of `database`, dropped afterwards; nobody may be connected to the original
-        meanwhile (engines of this class hold no connection between uses)."""
-        name = f"test_{next(self._names)}"
-        with self._janitor(dbname=name, template_dbname=database):
-            engine = sa.create_engine(database_url(name), poolclass=sa.NullPool)
-            try:
-                yield engine
-            finally:
-                engine.dispose()
-
-    def close(self) -> None:
-        for janitor in self._templates.values():
-            janitor.drop()
