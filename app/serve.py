@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import URL
 
-from app import embedded
 from app.settings import Settings
 
 POSTGRES_PORT = 5432  # the embedded server's, behind its socket
@@ -48,6 +47,8 @@ def _forwarder(socket_dir: str):
 
 def serve(settings: Settings, port: int | None, announce: Callable[[str], None]) -> None:
     """Run until interrupted; the server stops when this returns."""
+    from app import embedded  # the `embedded` extra
+
     server = embedded.start(settings.pgdata)
     try:
         server.create_database(settings.embedded_database)

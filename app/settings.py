@@ -1,16 +1,27 @@
 """Runtime configuration, read from the environment or a `.env` file.
 
 Only `DATABASE_URL` matters in production. Everything else has a default that suits a developer's
-checkout: with no URL the package runs its own embedded PostgreSQL under `.pgdata/`.
+checkout: with no URL the package runs its own embedded PostgreSQL under `.pgdata/` (installed
+from a wheel, under the user's data directory; THERAPY_DB_PGDATA chooses).
 """
 
 from functools import cache
 from pathlib import Path
 
+import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Running from the repository (make, an editable install), not from an installed wheel.
+CHECKOUT = (PROJECT_ROOT / "alembic.ini").is_file() and (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
+def default_pgdata() -> Path:
+    """The embedded server's data: in the checkout (git-ignored), else the user's data dir."""
+    if CHECKOUT:
+        return PROJECT_ROOT / ".pgdata"
+    return Path(platformdirs.user_data_dir("therapy-db")) / "pgdata"
 
 
 class Settings(BaseSettings):
@@ -24,7 +35,7 @@ class Settings(BaseSettings):
     )
 
     # The embedded server (used only when database_url is unset).
-    pgdata: Path = PROJECT_ROOT / ".pgdata"
+    pgdata: Path = Field(default_factory=default_pgdata)
     embedded_database: str = "therapy"
 
     # Migration sessions: wait this long for the migration lock another operator holds, then

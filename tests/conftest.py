@@ -25,6 +25,7 @@ import pytest
 # plugin (app.testing) is imported here before pytest loads it as one: rewritten alike.
 pytest.register_assert_rewrite("tests.migrations.data", "tests.migrations.roundtrip", "app.testing")
 
+import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -32,7 +33,7 @@ from app import embedded  # noqa: E402
 from app.testing import Databases, Server  # noqa: E402
 from tests.clock import Clock  # noqa: E402
 from tests.scale import SOAK  # noqa: E402
-from tests.support import ROOT, upgrade  # noqa: E402
+from tests.support import ROOT, database_url, upgrade  # noqa: E402
 
 pytest_plugins = ["app.testing"]
 
@@ -134,8 +135,12 @@ def empty_engine(databases: Databases) -> Iterator[Engine]:
 
 # pytest-alembic: its tests run against a fresh empty database with the project's alembic.ini.
 @pytest.fixture
-def alembic_engine(empty_engine: Engine) -> Engine:
-    return empty_engine
+def alembic_engine(empty_engine: Engine) -> Iterator[Engine]:
+    """The URL without its socket directory (PGHOST has it): pytest-alembic writes the URL into
+    an ini file, where the percent signs of an encoded path are interpolation syntax."""
+    engine = sa.create_engine(database_url(empty_engine.url.database), poolclass=sa.NullPool)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
