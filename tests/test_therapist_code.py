@@ -433,8 +433,15 @@ def test_every_admin_view_joins_sessions_to_users_for_the_username(app):
     userid = create_user(app, "dana")
     mine = create_session(app, userid, "About work")
     anonymous = create_session(app, None)
-    for text in ("first", "second"):
-        log_message(app, mine, "user", text, content_redacted=f"{text} [REDACTED]")
+    for minute, text in enumerate(("first", "second")):
+        log_message(
+            app,
+            mine,
+            "user",
+            text,
+            content_redacted=f"{text} [REDACTED]",
+            created_at=datetime(2025, 12, 20, 10, minute, tzinfo=UTC),
+        )
 
     listed = {row["session_id"]: row for row in app.query(ADMIN_SESSIONS, 50, 0)}
     assert (listed[mine]["username"], listed[mine]["message_count"]) == ("dana", "2")
@@ -471,17 +478,25 @@ def test_a_batch_with_a_failing_row_loses_the_whole_batch_and_a_good_batch_commi
     app.query("ROLLBACK")
     assert app.query(THERAPIST_MESSAGES, session_id) == []
 
-    app.query("BEGIN")
-    log_message(app, session_id, "system", None, message_type="session_start")
-    log_message(app, session_id, "user", "I could not sleep again.")
-    log_message(app, session_id, "assistant", "What kept you awake?")
-    app.query("COMMIT")
-    logged = app.query(THERAPIST_MESSAGES, session_id)
-    assert [(m["role"], m["message_type"], m["content"]) for m in logged] == [
+    batch = [  # timestamped by the client as they happened
         ("system", "session_start", None),
         ("user", "chat", "I could not sleep again."),
         ("assistant", "chat", "What kept you awake?"),
     ]
+    started = datetime(2025, 12, 20, 10, 30, tzinfo=UTC)
+    app.query("BEGIN")
+    for second, (role, message_type, content) in enumerate(batch):
+        log_message(
+            app,
+            session_id,
+            role,
+            content,
+            message_type=message_type,
+            created_at=started + timedelta(seconds=second),
+        )
+    app.query("COMMIT")
+    logged = app.query(THERAPIST_MESSAGES, session_id)
+    assert [(m["role"], m["message_type"], m["content"]) for m in logged] == batch
 
 
 def messages_said_in(app: NodePostgres) -> str:
