@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONPATH
 from sqlalchemy.orm import Session
 
 from app.errors import TherapyDbError
 from app.models import metadata
 
 USERS = metadata.tables["public.users"]
+INTEGER_MAX = 2**31 - 1  # the AI therapist's userid is an integer
 
 # Foreign keys that record a person's action on something that is not theirs: erasing the person
 # clears the reference (ON DELETE SET NULL) and keeps the row.
@@ -39,9 +41,26 @@ class Holding:
 
 def not_foreign_keys(person: sa.Row) -> list[Holding]:
     """References to a person that no foreign key carries."""
-    # connect-pg-simple's login sessions keep the user id inside the session JSON.
+    # connect-pg-simple's login sessions keep the user id inside the session JSON: the AI
+    # therapist app, whose sessions they are, keeps its own key (`userid`) there.
     sessions = metadata.tables["public.user_sessions"]
-    return [Holding(sessions, sa.cast(sessions.c.sess, sa.Text).contains(str(person.id)))]
+    theirs = sa.cast(sessions.c.sess, sa.Text).contains(str(person.id))
+    if person.userid is not None:
+        theirs = sa.or_(
+            theirs,
+            sa.func.jsonb_path_exists(
+                sessions.c.sess,
+                sa.cast(THERAPIST_KEY_IN_SESSION, JSONPATH),
+                sa.func.jsonb_build_object("number", person.userid, "text", str(person.userid)),
+            ),
+        )
+    return [Holding(sessions, theirs)]
+
+
+# The therapist app's key anywhere in a login session, as a number or a string.
+THERAPIST_KEY_IN_SESSION = (
+    "$.** ? (@.userid == $number || @.userid == $text || @.userId == $number || @.userId == $text)"
+)
 
 
 def holdings(person: sa.Row) -> list[Holding]:
@@ -65,7 +84,8 @@ def holdings(person: sa.Row) -> list[Holding]:
 
 
 def find_person(session: Session, who: str) -> sa.Row:
-    """The `users` row for an id, an email, a username, a Discord id or an external auth id."""
+    """The `users` row for an id, an email, a username, a Discord id, an external auth id or the
+    AI therapist app's userid."""
     try:
         condition = USERS.c.id == uuid.UUID(who)
     except ValueError:
@@ -74,12 +94,13 @@ def find_person(session: Session, who: str) -> sa.Row:
             USERS.c.username == who,
             USERS.c.external_auth_id == who,
             *([USERS.c.discord_id == int(who)] if who.isdigit() else []),
+            *([USERS.c.userid == int(who)] if who.isdigit() and int(who) <= INTEGER_MAX else []),
         )
     people = session.execute(sa.select(USERS).where(condition)).all()
     if not people:
         raise PersonNotFoundError(
-            f"no person matches {who!r} (looked for it as id, email, username, Discord id and "
-            "external auth id)"
+            f"no person matches {who!r} (looked for it as id, email, username, Discord id, "
+            "external auth id and the AI therapist's userid)"
         )
     if len(people) > 1:
         raise PersonNotFoundError(f"{who!r} matches {len(people)} people; give their id instead")

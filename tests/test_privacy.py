@@ -18,6 +18,9 @@ def person_everywhere(session: Session, name: str) -> identity.User:
     """A person with rows in every context that holds people's data."""
     user = identity.User(
         username=name,
+        password_hash="$2b$12$placeholder",  # one of the AI therapist's users, with its key
+        role="participant",
+        userid=sa.func.nextval("therapy.users_userid_seq"),
         email=f"{name}@example.org",
         external_auth_id=f"firebase-{name}",
         discord_id=abs(hash(name)) % 10**18,
@@ -25,7 +28,9 @@ def person_everywhere(session: Session, name: str) -> identity.User:
     session.add(user)
     session.flush()
 
-    talk = therapy_queries.create_session(session, user_id=user.id, session_name=f"{name} talks")
+    talk = therapy_queries.create_session(
+        session, user_id=user.userid, session_name=f"{name} talks"
+    )
     therapy_queries.add_message(
         session, talk.session_id, role="user", content=f"{name} speaks", content_redacted="x"
     )

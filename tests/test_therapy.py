@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from app.models.identity import User
+from app import privacy
+from app.models.identity import User, UserSession
 from app.models.therapy import (
     RESEARCHER_ROLE,
     THERAPIST_ROLE,
@@ -28,10 +29,13 @@ from tests.support import database_url
 
 @pytest.fixture
 def person(session: Session) -> User:
-    user = User(username=f"client-{uuid.uuid4().hex[:8]}", role="participant")
-    session.add(user)
-    session.flush()
-    return user
+    """One of the app's users: a person with its login and its key (`userid`)."""
+    return therapy.create_user(
+        session,
+        username=f"client-{uuid.uuid4().hex[:8]}",
+        password_hash="$2b$12$placeholder",
+        role="participant",
+    )
 
 
 def count_statements(engine: Engine):
@@ -41,7 +45,7 @@ def count_statements(engine: Engine):
 
 
 def test_new_session_is_active_with_the_apps_default_configuration(session, person):
-    created = therapy.create_session(session, user_id=person.id)
+    created = therapy.create_session(session, user_id=person.userid)
     session.commit()
     assert created.status == "active" and created.ended_at is None
     config = created.configuration
@@ -68,16 +72,16 @@ def test_session_configuration_can_be_chosen_at_creation(session):
 def test_user_sessions_are_listed_newest_first_and_only_theirs(session, person):
     for day in (3, 1, 2):
         session.add(
-            TherapySession(user_id=person.id, created_at=datetime(2025, 1, day, tzinfo=UTC))
+            TherapySession(user_id=person.userid, created_at=datetime(2025, 1, day, tzinfo=UTC))
         )
     session.add(TherapySession(user_id=None))
     session.flush()
-    listed = therapy.list_user_sessions(session, person.id)
+    listed = therapy.list_user_sessions(session, person.userid)
     assert [s.created_at.day for s in listed] == [3, 2, 1]
 
 
 def test_session_details_come_in_one_round_trip_with_messages_in_order(session, engine, person):
-    created = therapy.create_session(session, user_id=person.id)
+    created = therapy.create_session(session, user_id=person.userid)
     for second, text in ((30, "third"), (10, "first"), (20, "second")):
         therapy.add_message(
             session,
@@ -106,7 +110,7 @@ def test_session_details_come_in_one_round_trip_with_messages_in_order(session, 
 
 
 def test_ending_a_session_twice_is_harmless(session, person):
-    created = therapy.create_session(session, user_id=person.id)
+    created = therapy.create_session(session, user_id=person.userid)
     session.commit()
     ended = therapy.end_session(session, created.session_id)
     session.commit()
@@ -132,10 +136,10 @@ def test_naming_a_session_keeps_updated_at_current(session):
 @pytest.mark.parametrize(
     ("change", "constraint"),
     [
-        ({"status": "ended"}, "ck_therapy_sessions_ended_at_iff_not_active"),
+        ({"status": "ended"}, "ck_therapy_sessions_ended_at_agrees_with_status"),
         (
             {"ended_at": datetime(2025, 1, 1, tzinfo=UTC)},
-            "ck_therapy_sessions_ended_at_iff_not_active",
+            "ck_therapy_sessions_ended_at_agrees_with_status",
         ),
         (
             {"status": "paused", "ended_at": datetime(2025, 1, 1, tzinfo=UTC)},
@@ -152,6 +156,19 @@ def test_session_status_and_end_time_must_agree(session, change, constraint):
             .where(TherapySession.session_id == created.session_id)
             .values(**change)
         )
+
+
+@pytest.mark.parametrize("ended_at", [None, datetime(2025, 1, 1, tzinfo=UTC)])
+def test_an_archived_session_keeps_whatever_end_it_had(session, ended_at):
+    created = therapy.create_session(session)
+    session.commit()
+    session.execute(
+        sa.update(TherapySession)
+        .where(TherapySession.session_id == created.session_id)
+        .values(status="archived", ended_at=ended_at)
+    )
+    session.refresh(created)
+    assert (created.status, created.ended_at) == ("archived", ended_at)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +204,7 @@ def test_message_roles_are_user_assistant_or_system(session):
 
 
 def test_deleting_a_user_keeps_their_sessions_anonymised(session, person):
-    created = therapy.create_session(session, user_id=person.id)
+    created = therapy.create_session(session, user_id=person.userid)
     session.commit()
     session.delete(person)
     session.commit()
@@ -209,7 +226,7 @@ def test_deleting_a_session_removes_its_configuration_and_messages(session):
 
 
 def test_admin_listing_shows_username_status_and_message_count(session, person):
-    mine = therapy.create_session(session, user_id=person.id, session_name="Sleep")
+    mine = therapy.create_session(session, user_id=person.userid, session_name="Sleep")
     therapy.create_session(session)
     for text in ("a", "b"):
         therapy.add_message(
@@ -380,3 +397,31 @@ def test_a_researcher_export_cannot_reach_original_content_even_by_mistake(sessi
     with refused, session.begin_nested():
         session.execute(sa.text(f"SET LOCAL ROLE {RESEARCHER_ROLE}"))
         session.execute(sa.text("SELECT content FROM therapy.messages"))
+
+
+# -- a person by the app's key --------------------------------------------------------------------
+
+
+def test_a_person_is_found_by_the_apps_userid(session, person):
+    found = privacy.find_person(session, str(person.userid))
+    assert found.id == person.id
+    with pytest.raises(privacy.PersonNotFoundError, match="the AI therapist's userid"):
+        privacy.find_person(session, str(person.userid + 1000))
+
+
+def test_erasing_one_of_the_apps_users_takes_their_sessions_and_the_web_logins_holding_userid(
+    session, person
+):
+    talk = therapy.create_session(session, user_id=person.userid)
+    therapy.add_message(session, talk.session_id, role="user", content="hi", content_redacted="hi")
+    for sid, key in (("theirs", person.userid), ("as-text", str(person.userid)), ("other", 99)):
+        session.add(
+            UserSession(sid=sid, sess={"user": {"userid": key}}, expire=datetime(2030, 1, 1))
+        )
+    session.commit()
+
+    erasure = privacy.erase(session, privacy.find_person(session, person.username))
+    assert erasure.deleted["therapy.therapy_sessions"] == 1
+    assert erasure.deleted["therapy.messages"] == 1
+    assert erasure.deleted["public.user_sessions"] == 2
+    assert session.scalars(sa.select(UserSession.sid)).all() == ["other"]

@@ -1,17 +1,29 @@
 """therapy_3nf: seed 000's migration of the therapist app to Third Normal Form.
 
+0. People copied in with their own userids (a real database of the app brought in at
+   therapy_legacy) leave `therapy.users_userid_seq` behind them: it moves past the highest, so
+   the next user the app creates gets a free userid.
 1. `conversation_logs` stays as history and becomes read-only for real: a trigger refuses every
    INSERT, UPDATE, DELETE and TRUNCATE, whoever runs it. Its rows are not copied (the document's
    decision: they were already redacted, and belong to no session or user).
-2. `therapy_sessions`, one per voice/chat session, owned by a platform user or anonymous
-   (`user_id` NULL; deleting a user keeps their sessions, anonymised).
-3. `session_configurations`, one per session: the OpenAI realtime settings it ran with.
-4. `messages`: original `content` for therapists, `content_redacted` for researchers.
+2. `therapy_sessions`, one per voice/chat session, owned by one of the app's users or anonymous:
+   `user_id` is the app's integer `userid` (its migration 003), NULL for anonymous sessions;
+   deleting a user keeps their sessions, anonymised. Status and `ended_at` agree: an active
+   session has not ended, an ended one has an end; an archived one keeps whatever it had
+   (the app archives active and ended sessions alike).
+3. `session_configurations`, one per session: the OpenAI realtime settings it ran with, and
+   when they were set.
+4. `messages`: original `content` for therapists, `content_redacted` for researchers. `content`
+   may be NULL: the app logs a session's start as a `system` message without text.
 5. `public.user_sessions`, Express login sessions in connect-pg-simple's own layout.
 6. Role-based redaction, enforced by PostgreSQL: group roles `therapy_db_therapist` (reads
    everything) and `therapy_db_researcher` (reads only the redacted views, never
    `messages.content`). The roles are created if missing and never dropped: roles belong to the
    whole server, and other databases on it may use them.
+
+Times are timestamptz where the app's SQL says TIMESTAMP: its connection (time zone
+America/Denver) writes and reads the same instants as before, shown in its zone, and they stay
+right for a client in any other zone.
 
 Downgrade: the 3NF tables go, but the conversations they hold are not thrown away. Each message
 is folded back into `conversation_logs` as the legacy app would have logged it (its redacted text,
@@ -55,6 +67,15 @@ def upgrade() -> None:
         {"therapy.conversation_logs": "SHARE ROW EXCLUSIVE", "public.users": "SHARE ROW EXCLUSIVE"}
     )
 
+    # 0. The app's next user gets a free userid, whatever was copied in.
+    op.execute(
+        """
+        SELECT setval('therapy.users_userid_seq', max(userid))
+        FROM public.users
+        HAVING max(userid) > coalesce(pg_sequence_last_value('therapy.users_userid_seq'), 0)
+        """
+    )
+
     # 1. The legacy log: history, read-only from now on.
     op.execute(
         """
@@ -86,7 +107,7 @@ def upgrade() -> None:
         sa.Column(
             "session_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
         ),
-        sa.Column("user_id", sa.UUID(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("session_name", sa.String(length=255), nullable=True),
         sa.Column("status", sa.String(length=20), server_default="active", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
@@ -96,12 +117,13 @@ def upgrade() -> None:
             "status IN ('active', 'ended', 'archived')", name=op.f("ck_therapy_sessions_status")
         ),
         sa.CheckConstraint(
-            "(status = 'active') = (ended_at IS NULL)",
-            name=op.f("ck_therapy_sessions_ended_at_iff_not_active"),
+            "(status <> 'active' OR ended_at IS NULL) "
+            "AND (status <> 'ended' OR ended_at IS NOT NULL)",
+            name=op.f("ck_therapy_sessions_ended_at_agrees_with_status"),
         ),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["public.users.id"],
+            ["public.users.userid"],
             name=op.f("fk_therapy_sessions_user_id_users"),
             ondelete="SET NULL",
         ),
@@ -152,6 +174,7 @@ def upgrade() -> None:
             server_default=sa.text("4096"),
             nullable=True,
         ),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
         sa.CheckConstraint(
             "cardinality(modalities) > 0 AND modalities <@ ARRAY['text', 'audio']",
             name=op.f("ck_session_configurations_modalities"),
@@ -181,7 +204,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.UUID(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("message_type", sa.String(length=50), nullable=False),
-        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=True),
         sa.Column("content_redacted", sa.Text(), nullable=True),
         sa.Column("metadata", postgresql.JSONB(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
@@ -263,15 +286,16 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION therapy.refuse_conversation_log_writes()")
     op.drop_table_comment("conversation_logs", schema="therapy")
     # Ids follow the highest in the log, not its sequence: legacy rows loaded with their ids
-    # (a restore, a copy) may have left the sequence behind them. Where bigint has no room left
-    # above the highest id (a log loaded with ids up to its limit), free ids below it are used.
+    # (a restore, a copy) may have left the sequence behind them. Where integer (the log's
+    # SERIAL) has no room left above the highest id (a log loaded with ids up to its limit), free
+    # ids below it are used.
     # Each session's details are built once (MATERIALIZED), not once per message of it.
     bulk.use_backfill_memory()
     op.execute(
         """
         WITH top AS (  -- the free ids above the highest one (from 1 in an empty log)
             SELECT coalesce(max(id), 0)::numeric + 1 AS first,
-                   9223372036854775807 - coalesce(max(id), 0)::numeric AS length
+                   2147483647 - coalesce(max(id), 0)::numeric AS length
             FROM therapy.conversation_logs
         ),
         runs AS (  -- runs of free ids, and how many ids come before each: the ids above the
@@ -283,7 +307,7 @@ def downgrade() -> None:
                     UNION ALL
                     SELECT id + 1, lead(id) OVER (ORDER BY id) - id - 1, 1
                     FROM (SELECT id::numeric FROM therapy.conversation_logs
-                          UNION ALL VALUES (-9223372036854775809)) used
+                          UNION ALL VALUES (-2147483649)) used
                     WHERE (SELECT length FROM top) < (SELECT count(*) FROM therapy.messages)
                 ) run
                 WHERE length > 0) placed
@@ -302,7 +326,7 @@ def downgrade() -> None:
         )
         INSERT INTO therapy.conversation_logs
             (id, session_id, role, message_type, message, extras, created_at)
-        SELECT (r.first + m.n - r.before)::bigint,
+        SELECT (r.first + m.n - r.before)::integer,
                m.session_id::text, m.role, m.message_type, m.content_redacted,
                jsonb_build_object(
                    'metadata', m.metadata,
@@ -319,7 +343,7 @@ def downgrade() -> None:
         """
         SELECT setval('therapy.conversation_logs_id_seq', max(id))
         FROM therapy.conversation_logs
-        HAVING max(id) > (SELECT last_value FROM therapy.conversation_logs_id_seq)
+        HAVING max(id) > coalesce(pg_sequence_last_value('therapy.conversation_logs_id_seq'), 0)
         """
     )
     op.drop_table("messages", schema="therapy")

@@ -32,6 +32,16 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     username: Mapped[str | None] = mapped_column(unique=True)
     password_hash: Mapped[str | None]
     role: Mapped[str | None] = mapped_column(String(20))
+    # therapy_legacy (seed 000): the AI therapist app's own key for its people (its view
+    # `therapy.users` numbers them); they have its login, as its NOT NULL columns required.
+    userid: Mapped[int | None] = mapped_column(
+        CheckConstraint(
+            "userid IS NULL OR "
+            "(username IS NOT NULL AND password_hash IS NOT NULL AND role IS NOT NULL)",
+            name="therapist_login",
+        ),
+        unique=True,
+    )
     email: Mapped[str | None] = mapped_column(String(255))
 
     # coaching_phase2 (seed 002): the health coach's profile, and the id its auth provider

@@ -1,6 +1,7 @@
 """Therapy (schema `therapy`, seed 000): the AI therapist's voice and chat sessions.
 
-A session belongs to a platform user, or to nobody (anonymous). Each message is stored twice:
+A session belongs to one of the app's users (by the app's own integer key, `users.userid`), or
+to nobody (anonymous). Each message is stored twice:
 `content` as spoken or typed, which only therapists may read, and `content_redacted`, the
 HIPAA-redacted text researchers read through `therapy.messages_redacted`.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     Numeric,
     String,
@@ -56,7 +58,7 @@ class ConversationLog(CreatedAt, Base):
         "see therapy.messages.",
     }
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # SERIAL
     session_id: Mapped[str]
     role: Mapped[str] = mapped_column(String)
     message_type: Mapped[str] = mapped_column(String)
@@ -65,12 +67,16 @@ class ConversationLog(CreatedAt, Base):
 
 
 class TherapySession(Timestamps, Base):
-    """One voice or chat session. Ending it sets `ended_at`; only active sessions lack one."""
+    """One voice or chat session. Ending it sets `ended_at`; archiving keeps whatever it had."""
 
     __tablename__ = "therapy_sessions"
     __table_args__ = (
         CheckConstraint(f"status IN {SESSION_STATUSES}", name="status"),
-        CheckConstraint("(status = 'active') = (ended_at IS NULL)", name="ended_at_iff_not_active"),
+        CheckConstraint(
+            "(status <> 'active' OR ended_at IS NULL) "
+            "AND (status <> 'ended' OR ended_at IS NOT NULL)",
+            name="ended_at_agrees_with_status",
+        ),
         Index("ix_therapy_sessions_user_id_created_at", "user_id", NEWEST_FIRST),
         Index("ix_therapy_sessions_created_at", NEWEST_FIRST),
         {"schema": "therapy"},
@@ -79,9 +85,9 @@ class TherapySession(Timestamps, Base):
     session_id: Mapped[uuid.UUID] = mapped_column(
         primary_key=True, server_default=func.gen_random_uuid()
     )
-    # Deleting a user keeps their sessions, anonymised.
-    user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("public.users.id", ondelete="SET NULL")
+    # The app's `userid` (seed 000: INTEGER); deleting a user keeps their sessions, anonymised.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("public.users.userid", ondelete="SET NULL")
     )
     session_name: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), server_default="active", index=True)
@@ -98,7 +104,7 @@ class TherapySession(Timestamps, Base):
     )
 
 
-class SessionConfiguration(Base):
+class SessionConfiguration(CreatedAt, Base):
     """The OpenAI realtime settings a session runs with; the defaults are the app's."""
 
     __tablename__ = "session_configurations"
@@ -132,7 +138,7 @@ class SessionConfiguration(Base):
 
 
 class TherapyMessage(CreatedAt, Base):
-    """What was said in a session, original and redacted."""
+    """What was said in a session, original and redacted; a session's start has no text."""
 
     __tablename__ = "messages"
     __table_args__ = (
@@ -147,7 +153,7 @@ class TherapyMessage(CreatedAt, Base):
     )
     role: Mapped[str] = mapped_column(String(20))
     message_type: Mapped[str] = mapped_column(String(50))
-    content: Mapped[str]
+    content: Mapped[str | None]
     content_redacted: Mapped[str | None]
     metadata_: Mapped[Any | None] = mapped_column("metadata")
 
@@ -175,10 +181,24 @@ sessions_redacted = Table(
     "sessions_redacted",
     views,
     Column("session_id", UUID(as_uuid=True)),
-    Column("user_id", UUID(as_uuid=True)),
+    Column("user_id", Integer),
     Column("status", String(20)),
     Column("created_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
     Column("ended_at", DateTime(timezone=True)),
+    schema="therapy",
+)
+
+# The app's own users table, as its code reads and writes it: its people in public.users
+# (created by therapy_legacy; `password` is public.users.password_hash).
+users = Table(
+    "users",
+    views,
+    Column("userid", Integer),
+    Column("username", Text),
+    Column("password", Text),
+    Column("role", String(20)),
+    Column("created_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
     schema="therapy",
 )

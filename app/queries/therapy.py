@@ -19,6 +19,7 @@ from app.models.therapy import (
     TherapyMessage,
     TherapySession,
     messages_redacted,
+    users,
 )
 
 Reader = Literal["therapist", "researcher"]
@@ -30,14 +31,28 @@ EXPORTS = {
 }
 
 
+def create_user(session: Session, *, username: str, password_hash: str, role: str) -> User:
+    """A new user of the app, as its admin creates them: a person with the app's login, numbered
+    by the app's own key (`userid`) through its view `therapy.users`."""
+    userid = session.scalar(
+        sa.insert(users)
+        .values(username=username, password=password_hash, role=role)
+        .returning(users.c.userid)
+    )
+    return session.scalars(sa.select(User).where(User.userid == userid)).one()
+
+
 def create_session(
     session: Session,
     *,
-    user_id: uuid.UUID | None = None,
+    user_id: int | None = None,
     session_name: str | None = None,
     **configuration: Any,
 ) -> TherapySession:
-    """POST /api/sessions/create: a session and its configuration (defaults unless given)."""
+    """POST /api/sessions/create: a session and its configuration (defaults unless given).
+
+    `user_id` is the app's key for the person (`User.userid`); None for an anonymous session.
+    """
     therapy_session = TherapySession(
         user_id=user_id,
         session_name=session_name,
@@ -48,9 +63,7 @@ def create_session(
     return therapy_session
 
 
-def list_user_sessions(
-    session: Session, user_id: uuid.UUID, *, limit: int = 50
-) -> list[TherapySession]:
+def list_user_sessions(session: Session, user_id: int, *, limit: int = 50) -> list[TherapySession]:
     """GET /api/sessions: a user's sessions, newest first."""
     return list(
         session.scalars(
@@ -101,7 +114,7 @@ def add_message(
     session_id: uuid.UUID,
     *,
     role: str,
-    content: str,
+    content: str | None,
     content_redacted: str | None,
     message_type: str = "chat",
     metadata: Any = None,
@@ -148,7 +161,7 @@ def admin_sessions(session: Session, *, limit: int = 100, offset: int = 0) -> li
             TherapySession.ended_at,
             message_count.label("message_count"),
         )
-        .outerjoin(User, User.id == TherapySession.user_id)
+        .outerjoin(User, User.userid == TherapySession.user_id)
         .order_by(TherapySession.created_at.desc())
         .limit(limit)
         .offset(offset)

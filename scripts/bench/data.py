@@ -15,8 +15,8 @@ from tests.support import migration_config
 # -- therapy (at therapy_3nf): users, their sessions, ten messages a session ------------------
 THERAPY = [
     """
-    INSERT INTO public.users (id, username, role, created_at, updated_at)
-    SELECT md5('bench-user:' || u)::uuid, 'participant' || u, 'participant',
+    INSERT INTO public.users (id, userid, username, password_hash, role, created_at, updated_at)
+    SELECT md5('bench-user:' || u)::uuid, u, 'participant' || u, '$2b$12$bench', 'participant',
            timestamptz '2024-06-01', timestamptz '2024-06-01'
     FROM generate_series(1, greatest(:size / 100, 1)) u
     """,
@@ -24,8 +24,7 @@ THERAPY = [
     INSERT INTO therapy.therapy_sessions
         (session_id, user_id, session_name, status, created_at, updated_at, ended_at)
     SELECT md5('bench-therapy-session:' || s)::uuid,
-           CASE WHEN s % 20 <> 0 THEN md5('bench-user:' || s % greatest(:size / 100, 1) + 1)::uuid
-           END,
+           CASE WHEN s % 20 <> 0 THEN s % greatest(:size / 100, 1) + 1 END,
            'Session ' || s, CASE WHEN s % 10 = 0 THEN 'active' ELSE 'ended' END,
            started, started, CASE WHEN s % 10 <> 0 THEN started + interval '40 minutes' END
     FROM generate_series(1, greatest(:size / 10, 1)) s

@@ -36,22 +36,26 @@ CALLS = 300
 # a profile of scripts.bench.data.memory_profiles becomes about this many list items.
 ITEMS_PER_PROFILE = 500
 
-# Who owns what: users 1..50k own therapy sessions, 50k..100k coaching programs, the rest chat
-# sessions (five each).
+# Who owns what: users 1..50k own therapy sessions (they are the therapist app's userids 1..50k),
+# 50k..100k coaching programs, the rest chat sessions (five each).
 LOAD = [
     """
-    INSERT INTO public.users (id, username, discord_id, created_at, updated_at)
-    SELECT md5('hot-user:' || u)::uuid, 'hot' || u,
+    INSERT INTO public.users
+        (id, userid, username, password_hash, role, discord_id, created_at, updated_at)
+    SELECT md5('hot-user:' || u)::uuid, therapist.userid, 'hot' || u,
+           CASE WHEN therapist.userid IS NOT NULL THEN '$2b$12$hot' END,
+           CASE WHEN therapist.userid IS NOT NULL THEN 'participant' END,
            CASE WHEN u > 100000 THEN 700000000000000000 + u END,
            timestamptz '2024-01-01', timestamptz '2024-01-01'
     FROM generate_series(1, 100000 + :rows / 5) u
+    CROSS JOIN LATERAL (SELECT CASE WHEN u <= 50000 THEN u END AS userid) therapist
     """,
     # Therapy: twenty sessions a user, each with its configuration; ten messages in each of the
     # first :rows / 10 sessions.
     """
     INSERT INTO therapy.therapy_sessions
         (session_id, user_id, session_name, status, created_at, updated_at, ended_at)
-    SELECT md5('hot-therapy-session:' || s)::uuid, md5('hot-user:' || s % 50000 + 1)::uuid,
+    SELECT md5('hot-therapy-session:' || s)::uuid, s % 50000 + 1,
            'Session ' || s, CASE WHEN s % 20 = 0 THEN 'active' ELSE 'ended' END,
            started, started, CASE WHEN s % 20 <> 0 THEN started + interval '40 minutes' END
     FROM generate_series(1, :rows) s

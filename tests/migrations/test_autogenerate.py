@@ -50,7 +50,7 @@ def test_no_change_writes_no_revision(scratch_history, engine: Engine):
 
 def test_generated_revision_is_named_by_its_id_formatted_and_importable(scratch_history, engine):
     with engine.begin() as connection:  # the database lacks a column the models have
-        connection.execute(sa.text("ALTER TABLE public.users DROP COLUMN role"))
+        connection.execute(sa.text("ALTER TABLE public.users DROP COLUMN role CASCADE"))
     result = autogenerate(scratch_history, engine, "restore_role")
     assert result.returncode == 0, result.stderr
     generated = scratch_history / "alembic" / "versions" / "restore_role.py"

@@ -19,7 +19,7 @@ from tests.support import Databases, downgrade, upgrade
 legacy_logs = st.lists(
     st.fixed_dictionaries(
         {
-            "id": integers(64),
+            "id": integers(32),  # SERIAL
             "session_id": texts(),
             "role": texts(),
             "message_type": texts(),
@@ -38,7 +38,7 @@ def sessions(draw) -> dict:
     status = draw(st.sampled_from(["active", "ended", "archived"]))
     return {
         "session_id": str(draw(st.uuids())),
-        "user_id": draw(st.sampled_from([None, str(OWNER)])),
+        "user_id": draw(st.sampled_from([None, OWNER])),
         "session_name": draw(st.none() | texts(255)),
         "status": status,
         "created_at": draw(timestamps()),
@@ -52,7 +52,7 @@ messages = st.fixed_dictionaries(
         "message_id": integers(64),
         "role": st.sampled_from(["user", "assistant", "system"]),
         "message_type": texts(50),
-        "content": texts(),
+        "content": st.none() | texts(),  # a session_start has none
         "content_redacted": st.none() | texts(),
         "metadata": jsonb,
         "created_at": timestamps(),
@@ -70,7 +70,7 @@ def conversations(draw) -> tuple[list[dict], list[dict]]:
     return found, [{**m, "session_id": draw(st.sampled_from(found))["session_id"]} for m in said]
 
 
-OWNER = uuid.UUID("0f0e0d0c-0b0a-4909-8807-060504030201")
+OWNER = 2**31 - 1  # the app's userid of the sessions' owner: the highest there can be
 
 
 def log(id: int) -> dict:
@@ -78,7 +78,7 @@ def log(id: int) -> dict:
                 extras=None, created_at="2025-01-01 00:00:00+00")  # fmt: skip
 
 
-SESSION = dict(session_id=str(OWNER), user_id=None, session_name=None,
+SESSION = dict(session_id=str(uuid.UUID(int=OWNER)), user_id=None, session_name=None,
                created_at="infinity", updated_at="infinity")  # fmt: skip
 MESSAGE = dict(message_id=1, role="user", message_type="voice", content="x", content_redacted="x",
                metadata=None, created_at="infinity")  # fmt: skip
@@ -103,8 +103,8 @@ LEGACY = "SELECT * FROM therapy.conversation_logs WHERE id = ANY(:ids)"
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(logs=legacy_logs, conversations=conversations())
-@example(  # a log whose ids take both ends of bigint: the folded message needs a free id between
-    logs=[log(-(2**63)), log(2**63 - 1)],
+@example(  # a log whose ids take both ends of integer: the folded message needs a free id between
+    logs=[log(-(2**31)), log(2**31 - 1)],
     conversations=(
         [{**SESSION, "status": "active", "ended_at": None}],
         [{**MESSAGE, "session_id": SESSION["session_id"]}],
@@ -124,7 +124,13 @@ def test_hostile_log_rows_stay_and_every_message_folds_back(
         upgrade(engine, "therapy_3nf")
         with engine.begin() as connection:
             assert as_json(connection, LEGACY, ids=ids) == legacy
-            connection.execute(sa.text("INSERT INTO public.users (id) VALUES (:id)"), {"id": OWNER})
+            connection.execute(
+                sa.text(
+                    "INSERT INTO therapy.users (userid, username, password, role) "
+                    "VALUES (:userid, 'owner', '$2b$12$owner', 'participant')"
+                ),
+                {"userid": OWNER},
+            )
             insert_rows(connection, "therapy.therapy_sessions", sessions_)
             insert_rows(connection, "therapy.messages", messages_)
             folded = as_json(connection, MESSAGE_AS_LOGGED)

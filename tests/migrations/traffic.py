@@ -61,11 +61,24 @@ OPERATIONS = [
         "SELECT id FROM therapy.conversation_logs ORDER BY id DESC LIMIT 5",
     ),
     Operation(
+        "therapist app user insert",
+        "therapy_legacy",
+        "INSERT INTO therapy.users (username, password, role) "
+        "VALUES ('writer-' || gen_random_uuid(), '$2b$12$writer', 'participant') RETURNING userid",
+        makes="therapist_user",
+    ),
+    Operation(
         "therapy message insert",
         "therapy_3nf",
         "WITH s AS (INSERT INTO therapy.therapy_sessions DEFAULT VALUES RETURNING session_id) "
         "INSERT INTO therapy.messages (session_id, role, message_type, content) "
         "SELECT session_id, 'user', 'chat', 'hello' FROM s",
+    ),
+    Operation(
+        "therapy session of a user insert",
+        "therapy_3nf",
+        "INSERT INTO therapy.therapy_sessions (user_id, session_name) VALUES (%(id)s, 'writer')",
+        needs="therapist_user",
     ),
     Operation(
         "memory theme insert",

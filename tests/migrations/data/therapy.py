@@ -1,8 +1,10 @@
 """Round-trip data of the therapy context (seed 000).
 
-Legacy log rows as the old app wrote them (free-text session ids, events without text, extras of
-any shape), loaded with their ids as a restore would; then 3NF sessions and messages, which
-later revisions must leave alone and therapy_3nf's downgrade folds back into the log.
+The app's users, copied in through its view with their own userids as an import would; legacy
+log rows as the old app wrote them (free-text session ids, events without text, extras of any
+shape), loaded with their ids as a restore would; then 3NF sessions (owned by a userid) and
+messages, which later revisions must leave alone and therapy_3nf's downgrade folds back into the
+log.
 """
 
 import uuid
@@ -11,7 +13,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from tests.migrations.data.identity import PARTICIPANT
 from tests.migrations.roundtrip import (
     after_downgrade,
     after_upgrade,
@@ -19,6 +20,28 @@ from tests.migrations.roundtrip import (
     insert,
     insert_after_upgrade,
 )
+
+# The app's users as its own database had them (userid SERIAL, password a bcrypt hash; its
+# TIMESTAMP values are Denver wall-clock times, copied in with timezone America/Denver).
+THERAPIST_USERS = [
+    dict(
+        userid=7,
+        username="dr.okafor",
+        password="$2b$12$okaforHashPlaceholder",
+        role="therapist",
+        created_at="2024-02-11 08:15:00",
+        updated_at="2024-02-11 08:15:00",
+    ),
+    dict(
+        userid=12,
+        username="sleepless-in-denver",
+        password="$2b$12$participantHashPlaceholder",
+        role="participant",
+        created_at="2024-09-30 22:40:00",
+        updated_at="2025-01-04 06:05:00",
+    ),
+]
+PARTICIPANT = 12
 
 VOICE_SESSION = "6f1c2a4e-9a57-4c1e-b1c4-2f0e8d3b7a10"
 
@@ -151,6 +174,72 @@ MESSAGES = [
 ]
 
 
+def therapist_users(connection: Connection) -> list[dict]:
+    result = connection.execute(
+        sa.text(
+            "SELECT userid, username, password, role, created_at, updated_at FROM therapy.users "
+            "ORDER BY userid"
+        )
+    )
+    return [dict(row) for row in result.mappings()]
+
+
+@after_upgrade("therapy_legacy")
+def the_apps_users_table_is_its_people_in_the_shared_identity(connection: Connection) -> None:
+    created = connection.execute(
+        sa.text(
+            "INSERT INTO therapy.users (username, password, role) "
+            "VALUES ('probe-therapist', '$2b$12$probe', 'therapist') RETURNING userid"
+        )
+    ).scalar_one()
+    person = connection.execute(
+        sa.text("SELECT id, password_hash FROM public.users WHERE userid = :userid"),
+        {"userid": created},
+    ).one()
+    assert person.id is not None and person.password_hash == "$2b$12$probe"
+    connection.execute(sa.text("INSERT INTO public.users (username) VALUES ('not-the-apps')"))
+    assert "not-the-apps" not in [row["username"] for row in therapist_users(connection)]
+    for refused, statement in (
+        (
+            "ck_users_therapist_login",
+            "INSERT INTO therapy.users (username, role) VALUES ('no-password', 'participant')",
+        ),
+        ("check option", "UPDATE therapy.users SET userid = NULL WHERE userid = :userid"),
+    ):
+        try:
+            with connection.begin_nested():
+                connection.execute(sa.text(statement), {"userid": created})
+        except DBAPIError as error:
+            assert refused in str(error.orig), error.orig
+        else:
+            raise AssertionError(f"allowed: {statement}")
+
+
+@insert_after_upgrade("therapy_legacy")
+def the_apps_users(connection: Connection) -> None:
+    connection.execute(sa.text("SET LOCAL timezone = 'America/Denver'"))
+    insert(connection, "therapy.users", THERAPIST_USERS)
+
+
+@after_downgrade("therapy_legacy")
+def the_apps_view_and_key_are_gone_and_its_people_stay(connection: Connection) -> None:
+    leftovers = connection.scalars(
+        sa.text(
+            "SELECT 'therapy.users' WHERE to_regclass('therapy.users') IS NOT NULL "
+            "UNION ALL SELECT 'therapy.users_userid_seq' "
+            "WHERE to_regclass('therapy.users_userid_seq') IS NOT NULL "
+            "UNION ALL SELECT 'public.users.userid' FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = 'users' AND column_name = 'userid'"
+        )
+    ).all()
+    assert leftovers == []
+    kept = connection.scalars(
+        sa.text("SELECT username FROM public.users WHERE username = ANY(:names)"),
+        {"names": [user["username"] for user in THERAPIST_USERS]},
+    ).all()
+    assert len(kept) in (0, len(THERAPIST_USERS))  # none before they were copied in
+
+
 def logs(connection: Connection) -> list[dict]:
     result = connection.execute(
         sa.text("SELECT * FROM therapy.conversation_logs WHERE id = ANY(:ids) ORDER BY id"),
@@ -182,6 +271,18 @@ def legacy_logs_are_kept_and_refuse_every_write(connection: Connection) -> None:
             assert f"{verb} on therapy.conversation_logs refused" in str(refused.orig)
         else:
             raise AssertionError(f"{verb} on the read-only log was allowed")
+
+
+@after_upgrade("therapy_3nf")
+def the_apps_next_user_gets_a_userid_past_the_copied_ones(connection: Connection) -> None:
+    copied = connection.scalar(sa.text("SELECT coalesce(max(userid), 0) FROM public.users"))
+    created = connection.scalar(
+        sa.text(
+            "INSERT INTO therapy.users (username, password, role) "
+            "VALUES ('after-the-copy', '$2b$12$probe', 'participant') RETURNING userid"
+        )
+    )
+    assert created > copied
 
 
 @insert_after_upgrade("therapy_3nf")
