@@ -135,7 +135,12 @@ def test_deleting_a_session_deletes_its_messages_and_transcripts(
         [
             ChatMessage(session=chat_session, role=MessageRole.USER, content="hello"),
             ChatMessage(session=chat_session, role=MessageRole.ASSISTANT, content="hi"),
-            ChatTranscript(session=chat_session, s3_key="t/1.json", format=TranscriptFormat.JSON),
+            ChatTranscript(
+                session=chat_session,
+                s3_key="t/1.json",
+                format=TranscriptFormat.JSON,
+                message_count=2,
+            ),
         ]
     )
     session.commit()
@@ -159,15 +164,36 @@ def test_deleting_a_user_keeps_the_configuration_they_last_changed(session: Sess
 
 
 @pytest.mark.parametrize(
-    "content",
-    [{"content": "hi", "encrypted_content": b"gAAAA..."}, {}],
+    ("content", "refusal"),
+    [
+        (
+            {"content": "hi", "encrypted_content": b"gAAAA..."},
+            "both content and encrypted_content, and an encrypted message keeps no plaintext",
+        ),
+        ({}, "neither content nor encrypted_content"),
+    ],
     ids=["both", "neither"],
 )
 def test_a_message_is_in_clear_or_encrypted_never_both_nor_neither(
-    session: Session, chat_session: ChatSession, content: dict
+    session: Session, chat_session: ChatSession, content: dict, refusal: str
 ):
     session.add(ChatMessage(session=chat_session, role=MessageRole.USER, **content))
-    with pytest.raises(IntegrityError, match="ck_messages_exactly_one_content"):
+    with pytest.raises(IntegrityError, match=refusal) as refused:
+        session.flush()
+    assert refused.value.orig.pgcode == "23514"  # check_violation
+    assert refused.value.orig.diag.message_hint.startswith(
+        ("Store an encrypted message", "Set content")
+    )
+
+
+def test_a_stored_message_cannot_gain_plaintext_beside_its_ciphertext(
+    session: Session, chat_session: ChatSession
+):
+    message = ChatMessage(session=chat_session, role=MessageRole.USER, encrypted_content=b"gAA")
+    session.add(message)
+    session.flush()
+    message.content = "the plaintext"
+    with pytest.raises(IntegrityError, match="keeps no plaintext beside its ciphertext"):
         session.flush()
 
 
@@ -185,18 +211,18 @@ def test_a_discord_channel_belongs_to_one_session(
         session.flush()
 
 
-def test_the_enum_types_live_in_schema_chat_with_the_documents_values(engine: Engine):
+def test_the_enum_types_live_in_schema_chat_named_as_the_bots_code_names_them(engine: Engine):
     assert query(engine, CHAT_ENUM_TYPES) == [
-        ("backup_status", ["started", "in_progress", "completed", "failed"]),
-        ("message_role", ["user", "assistant", "system"]),
-        ("session_origin", ["website", "discord"]),
-        ("transcript_format", ["json", "csv"]),
+        ("backupstatus", ["started", "in_progress", "completed", "failed"]),
+        ("messagerole", ["user", "assistant", "system"]),
+        ("sessionorigin", ["website", "discord"]),
+        ("transcriptformat", ["json", "csv"]),
     ]
 
 
 def test_downgrades_leave_only_the_enum_types_of_the_revisions_below(databases):
     with databases.at("head") as engine:
         downgrade(engine, "chat_legacy")
-        assert query(engine, CHAT_ENUM_TYPES) == [("session_origin", ["website", "discord"])]
+        assert query(engine, CHAT_ENUM_TYPES) == [("sessionorigin", ["website", "discord"])]
         downgrade(engine, "platform")
         assert query(engine, CHAT_ENUM_TYPES) == []

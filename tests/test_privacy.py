@@ -80,7 +80,10 @@ def person_everywhere(session: Session, name: str) -> identity.User:
     session.add(chat.ChatMessage(session_id=bot.id, role=chat.MessageRole.USER, content="yo"))
     session.add(
         chat.ChatTranscript(
-            session_id=bot.id, s3_key=f"{name}.json", format=chat.TranscriptFormat.JSON
+            session_id=bot.id,
+            s3_key=f"{name}.json",
+            format=chat.TranscriptFormat.JSON,
+            message_count=1,
         )
     )
     session.add(chat.SystemConfig(key=f"set-by-{name}", value={"on": True}, updated_by=user.id))

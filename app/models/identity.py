@@ -55,7 +55,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     # chat (seed 004): the Discord account of people who talk to the bot; account status and
     # preferences every person has.
     discord_id: Mapped[int | None] = mapped_column(BigInteger)
-    display_label: Mapped[str | None]
+    display_label: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(server_default=true())
     preferences: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
 

@@ -134,7 +134,7 @@ CHAT = [
                                created_at)
     SELECT md5('bench-chat-session:' || s)::uuid,
            md5('bench-chat-user:' || s % greatest(:size / 4, 1) + 1)::uuid,
-           (CASE WHEN s % 10 < 7 THEN 'discord' ELSE 'website' END)::chat.session_origin,
+           (CASE WHEN s % 10 < 7 THEN 'discord' ELSE 'website' END)::chat.sessionorigin,
            CASE WHEN s % 10 < 7 THEN 900000000000000000 + s END,
            'You are a friendly companion on a Discord server.',
            timestamptz '2025-01-01' + s * interval '1 minute'

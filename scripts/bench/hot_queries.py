@@ -97,7 +97,7 @@ LOAD = [
     INSERT INTO chat.sessions
         (id, owner_user_id, origin, discord_channel_id, is_active, ended_at, created_at)
     SELECT md5('hot-chat-session:' || s)::uuid, md5('hot-user:' || 100001 + s / 5)::uuid,
-           (CASE WHEN s % 10 < 7 THEN 'discord' ELSE 'website' END)::chat.session_origin,
+           (CASE WHEN s % 10 < 7 THEN 'discord' ELSE 'website' END)::chat.sessionorigin,
            CASE WHEN s % 10 < 7 THEN 900000000000000000 + s END,
            s % 5 = 4, CASE WHEN s % 5 <> 4 THEN started + interval '1 hour' END, started
     FROM generate_series(0, :rows - 1) s
@@ -106,7 +106,7 @@ LOAD = [
     """
     INSERT INTO chat.messages (session_id, request_id, role, content, "timestamp")
     SELECT md5('hot-chat-session:' || m / 10)::uuid, md5('hot-chat-request:' || m)::uuid,
-           (CASE WHEN m % 2 = 0 THEN 'user' ELSE 'assistant' END)::chat.message_role,
+           (CASE WHEN m % 2 = 0 THEN 'user' ELSE 'assistant' END)::chat.messagerole,
            'Can you summarise what we said about sleep? (' || m || ')',
            timestamptz '2025-01-01' + m * interval '1 s'
     FROM generate_series(0, :rows - 1) m

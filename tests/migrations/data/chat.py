@@ -58,7 +58,28 @@ def discord_ids_and_channels_are_unique(connection: Connection) -> None:
         "uq_sessions_discord_channel_id",
         "uq_users_discord_id",
     ]
-    assert connection.scalars(sa.text(CHAT_ENUM_TYPES)).all() == ["session_origin"]
+    assert connection.scalars(sa.text(CHAT_ENUM_TYPES)).all() == ["sessionorigin"]
+
+
+@after_upgrade("chat_legacy")
+def the_bots_users_are_the_people_with_a_display_label(connection: Connection) -> None:
+    """Written through the bot's view, a user lands in public.users; a person of another system
+    (no display label) is not the bot's."""
+    bot_user, therapist = uuid.uuid4(), uuid.uuid4()
+    insert(
+        connection, "chat.users", {"id": bot_user, "discord_id": 5550001, "display_label": "kim"}
+    )
+    insert(connection, "public.users", {"id": therapist, "username": f"t-{therapist}"})
+    landed = connection.execute(
+        sa.text("SELECT discord_id, display_label FROM public.users WHERE id = :id"),
+        {"id": bot_user},
+    ).one()
+    assert tuple(landed) == (5550001, "kim")
+    shown = connection.scalars(
+        sa.text("SELECT id FROM chat.users WHERE id IN (:bot_user, :therapist)"),
+        {"bot_user": bot_user, "therapist": therapist},
+    ).all()
+    assert shown == [bot_user]
 
 
 @insert_after_upgrade("chat_legacy")
@@ -96,6 +117,7 @@ def discord_users_and_their_sessions(connection: Connection) -> None:
 def nothing_of_the_chat_system_is_left(connection: Connection) -> None:
     assert connection.scalars(sa.text(CHAT_ENUM_TYPES)).all() == []
     assert connection.scalar(sa.text("SELECT to_regclass('chat.sessions')")) is None
+    assert connection.scalar(sa.text("SELECT to_regclass('chat.users')")) is None
     leftover_columns = connection.scalars(
         sa.text(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
@@ -129,11 +151,25 @@ def unique_columns_carry_the_documents_index_names(connection: Connection) -> No
         "idx_users_discord_id",
     ]
     assert connection.scalars(sa.text(CHAT_ENUM_TYPES)).all() == [
-        "backup_status",
-        "message_role",
-        "session_origin",
-        "transcript_format",
+        "backupstatus",
+        "messagerole",
+        "sessionorigin",
+        "transcriptformat",
     ]
+
+
+@after_upgrade("chat_discord")
+def the_bots_users_show_and_take_their_account_settings(connection: Connection) -> None:
+    kim = uuid.uuid4()
+    insert(
+        connection,
+        "chat.users",
+        {"id": kim, "display_label": "kim", "is_active": False, "preferences": '{"dm": false}'},
+    )
+    landed = connection.execute(
+        sa.text("SELECT is_active, preferences FROM public.users WHERE id = :id"), {"id": kim}
+    ).one()
+    assert tuple(landed) == (False, {"dm": False})
 
 
 @after_upgrade("chat_discord")
@@ -146,7 +182,12 @@ def deleting_a_legacy_session_takes_its_messages_and_transcripts(connection: Con
     insert(
         connection,
         "chat.transcripts",
-        {"session_id": DISCORD_SESSION, "s3_key": "transcripts/probe.json", "format": "json"},
+        {
+            "session_id": DISCORD_SESSION,
+            "s3_key": "transcripts/probe.json",
+            "format": "json",
+            "message_count": 1,
+        },
     )
     connection.execute(sa.text("DELETE FROM chat.sessions WHERE id = :id"), {"id": DISCORD_SESSION})
     left = connection.scalar(
@@ -218,6 +259,13 @@ def a_conversation_with_everything_around_it(connection: Connection) -> None:
             "file_size_bytes": 2048,
             "message_count": 2,
         },
+        {  # its upload has not finished
+            "session_id": ENDED_SESSION,
+            "s3_key": None,
+            "format": "csv",
+            "file_size_bytes": None,
+            "message_count": 2,
+        },
     )
     insert(
         connection,
@@ -255,11 +303,18 @@ def only_the_legacy_shape_is_left(connection: Connection) -> None:
         "uq_sessions_discord_channel_id",
         "uq_users_discord_id",
     ]
-    assert connection.scalars(sa.text(CHAT_ENUM_TYPES)).all() == ["session_origin"]
-    tables = connection.scalars(
+    assert connection.scalars(sa.text(CHAT_ENUM_TYPES)).all() == ["sessionorigin"]
+    tables = connection.execute(
         sa.text(
-            "SELECT table_name FROM information_schema.tables "
+            "SELECT table_name, table_type FROM information_schema.tables "
             "WHERE table_schema = 'chat' ORDER BY 1"
         )
     ).all()
-    assert tables == ["sessions"]
+    assert tables == [("sessions", "BASE TABLE"), ("users", "VIEW")]
+    bot_user_columns = connection.scalars(
+        sa.text(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'chat' AND table_name = 'users' ORDER BY ordinal_position"
+        )
+    ).all()
+    assert bot_user_columns == ["id", "discord_id", "display_label", "created_at"]
