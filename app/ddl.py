@@ -251,15 +251,26 @@ def create_system_login(role: str, member_of: str, search_path: str) -> None:
         $$
         """
     )
-    _set_search_path(role, f"SET search_path = {search_path}")
+    _set_in_database(role, f"SET search_path = {search_path}")
 
 
 def reset_system_login(role: str) -> None:
     """Back to no search_path of its own in this database; the role, a server's, stays."""
-    _set_search_path(role, "RESET search_path")
+    _set_in_database(role, "RESET search_path")
 
 
-def _set_search_path(role: str, setting: str) -> None:
+def set_login_default(role: str, name: str, value: str) -> None:
+    """A session default of a system's login in this database (its time zone, say), as that
+    system's own database had it; a WARNING says what a DBA runs where the owner may not.
+    `value` is one word (UTC, on): it goes into the statement unquoted."""
+    _set_in_database(role, f"SET {name} = {value}")
+
+
+def reset_login_default(role: str, name: str) -> None:
+    _set_in_database(role, f"RESET {name}")
+
+
+def _set_in_database(role: str, setting: str) -> None:
     op.execute(
         f"""
         DO $$

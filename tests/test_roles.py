@@ -214,3 +214,14 @@ def test_verify_reports_a_system_login_without_its_search_path_here(engine: Engi
         f"therapy_db_ai_therapist IN DATABASE {engine.url.database} "
         "SET search_path = therapy, public" in result.output
     )
+
+
+def test_the_bots_login_runs_in_utc_as_its_own_database_did(logins_database: Engine):
+    login = sa.create_engine(
+        database_url(logins_database.url.database, user="therapy_db_discord_bot")
+    )
+    try:
+        with login.connect() as connection:
+            assert connection.scalar(sa.text("SHOW timezone")) == "UTC"
+    finally:
+        login.dispose()

@@ -52,8 +52,9 @@ SYSTEMS = {
         "chat_legacy",
         "public",
         people="users",
-        bridge="public.users",
-        keys={"id": "id", "discord_id": "discord_id", "email": "email"},
+        bridge="chat.users",
+        keys={"id": "id", "discord_id": "discord_id"},
+        timezone="UTC",  # the bot writes naive datetimes in UTC
     ),
 }
 

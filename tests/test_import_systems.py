@@ -1,0 +1,202 @@
+"""`therapy-db import` of each source system's own database (its DDL in tests/imports/ddl/),
+filled with realistic and hostile rows: imported with every row accounted for, compared with the
+source row by row, migrated to the context's newest phase and back.
+
+The clinic's own tests are in tests/test_import_clinic.py (partitions, a kill, in place).
+"""
+
+import uuid
+from collections.abc import Iterator
+
+import alembic.command
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from app import data_loss
+from tests.imports.sources import Source, source_database
+from tests.migrations.roundtrip import rows
+from tests.support import heads, migration_config
+from tests.test_cli import therapy_db
+
+
+def ledger(engine: Engine, context: str) -> dict[str, tuple[int, int, int]]:
+    with engine.connect() as connection:
+        return {
+            target: (source, moved, rejected)
+            for target, source, moved, rejected in connection.execute(
+                sa.text(
+                    "SELECT target, source_rows, moved_rows, rejected_rows "
+                    "FROM public.migration_reconciliation WHERE revision = :revision"
+                ),
+                {"revision": f"import:{context}"},
+            )
+        }
+
+
+def reasons(engine: Engine, context: str) -> dict[str, list[str]]:
+    with engine.connect() as connection:
+        found: dict[str, list[str]] = {}
+        for table, reason in connection.execute(
+            sa.text(
+                "SELECT source_table, reason FROM public.import_rejects WHERE context = :c "
+                "ORDER BY id"
+            ),
+            {"c": context},
+        ):
+            found.setdefault(table, []).append(reason)
+        return found
+
+
+def query(engine: Engine, sql: str, **params) -> list[tuple]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+
+
+def go_up_and_back(engine: Engine, newest: str, legacy: str) -> None:
+    """The context's documented phases on what came in, then back down to its legacy shape."""
+    config = migration_config(engine)
+    config.attributes[data_loss.ALLOW] = True
+    alembic.command.upgrade(config, newest)
+    alembic.command.downgrade(config, legacy)
+
+
+# -- the AI therapist ------------------------------------------------------------------------------
+
+THERAPIST_ROWS = """
+SET timezone = 'America/Denver';
+INSERT INTO users (username, password, role, created_at, updated_at) VALUES
+    ('dr.okafor', '$2b$12$okafor', 'therapist', '2024-02-11 08:15:00', '2024-02-11 08:15:00'),
+    ('gone', '$2b$12$gone', 'participant', '2024-03-01 09:00:00', '2024-03-01 09:00:00'),
+    ('sleepless', '$2b$12$sleepless', 'participant', '2024-09-30 22:40:00', '2025-01-04 06:05:00'),
+    ('ana.r', '$2b$12$ana', 'researcher', '2024-03-10 02:30:00', '2024-03-10 02:30:00');
+DELETE FROM users WHERE username = 'gone';
+INSERT INTO conversation_logs (session_id, role, message_type, message, extras, created_at)
+VALUES ('sess-1', 'user', 'session_start', NULL, '{"voice": "alloy"}', '2025-01-04 06:00:00'),
+       ('sess-1', 'user', 'voice', 'I slept badly [REDACTED].', NULL, '2025-01-04 06:00:09'),
+       ('web-chat-2024-07-19#3', 'assistant', 'chat', E'quote '' and \\\\ and\\ttab', '[1, 2]',
+        '2024-07-19 08:00:01'),
+       ('', 'user', 'chat', repeat('long ', 20000), '"just a string"', '2024-11-03 01:30:00');
+"""
+
+
+@pytest.fixture
+def therapist_source(pg_server) -> Iterator[Source]:
+    with source_database("therapy", pg_server.socket_dir) as source:
+        with source.engine.begin() as connection:
+            connection.connection.cursor().execute(THERAPIST_ROWS)
+        yield source
+
+
+def test_the_therapists_database_comes_in_with_its_userids_and_never_merges_a_taken_name(
+    therapist_source: Source, empty_engine: Engine
+):
+    # Another system's person already uses one of the therapist's usernames here.
+    with empty_engine.begin() as connection:
+        alembic.command.upgrade(migration_config(connection), "platform")
+        connection.execute(sa.text("INSERT INTO public.users (username) VALUES ('ana.r')"))
+
+    result = therapy_db(empty_engine, "import", "therapy", "--from", therapist_source.url)
+    assert result.exit_code == 0, result.output
+    assert (
+        "tolerated: public.users: column created_at: timestamp without time zone read as "
+        "local time in America/Denver" in result.output
+    )
+    assert ledger(empty_engine, "therapy") == {
+        "therapy.users": (3, 2, 1),
+        "therapy.conversation_logs": (4, 4, 0),
+    }
+    assert reasons(empty_engine, "therapy") == {
+        "public.users": ["username already belongs to a row of public.users"]
+    }
+    # Row by row: the therapist's own keys and local times, the log exactly.
+    source_people = query(
+        therapist_source.engine,
+        "SELECT userid, username, password, role, created_at::text FROM users "
+        "WHERE username <> 'ana.r' ORDER BY userid",
+    )
+    imported = query(
+        empty_engine,
+        "SELECT userid, username, password, role, "
+        "(created_at AT TIME ZONE 'America/Denver')::text FROM therapy.users ORDER BY userid",
+    )
+    assert imported == source_people
+    log = "SELECT id, session_id, role, message_type, message, extras FROM {} ORDER BY id"
+    assert query(empty_engine, log.format("therapy.conversation_logs")) == query(
+        therapist_source.engine, log.format("conversation_logs")
+    )
+    new_person = (
+        "INSERT INTO therapy.users (username, password, role) "
+        "VALUES ('new', 'x', 'participant') RETURNING userid"
+    )
+    with empty_engine.begin() as connection:  # past every userid the source had, set aside too
+        assert connection.scalar(sa.text(new_person)) == 5
+
+    before = rows(empty_engine)
+    go_up_and_back(empty_engine, "therapy_3nf", "therapy_legacy")
+    assert rows(empty_engine) == before
+    assert heads(empty_engine) == ("therapy_legacy",)
+
+
+# -- the Discord chat bot --------------------------------------------------------------------------
+
+ALEX, SAM, TAKEN = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+CHAT_ROWS = """
+INSERT INTO users VALUES
+    (%(alex)s, 412345678901234567, 'alex#0420', '2025-02-01 09:00:00'),
+    (%(sam)s, NULL, %(long_label)s, '2025-02-02 10:30:00'),
+    (%(taken)s, 555, 'twin#0001', '2025-02-03 11:00:00');
+INSERT INTO sessions VALUES
+    (gen_random_uuid(), %(alex)s, 'website', NULL, 'You are a calm, supportive listener.',
+     '2025-02-03 20:15:00'),
+    (gen_random_uuid(), %(sam)s, 'discord', 1133557799113355779, NULL, '2025-02-04 08:00:00'),
+    (gen_random_uuid(), %(taken)s, 'discord', 42, NULL, '2025-02-05 08:00:00');
+"""
+
+
+@pytest.fixture
+def chat_source(pg_server) -> Iterator[Source]:
+    with source_database("chat", pg_server.socket_dir) as source:
+        with source.engine.begin() as connection:
+            connection.connection.cursor().execute(
+                CHAT_ROWS, {"alex": ALEX, "sam": SAM, "taken": TAKEN, "long_label": "S" * 255}
+            )
+        yield source
+
+
+def test_the_bots_database_comes_in_whole_and_a_second_pass_sets_every_taken_key_aside(
+    chat_source: Source, empty_engine: Engine
+):
+    result = therapy_db(empty_engine, "import", "chat", "--from", chat_source.url)
+    assert result.exit_code == 0, result.output
+    assert ledger(empty_engine, "chat") == {
+        "chat.users": (3, 3, 0),
+        "chat.sessions": (3, 3, 0),
+    }
+    people = "SELECT id, discord_id, display_label, {} FROM {} ORDER BY id"
+    assert query(
+        empty_engine, people.format("(created_at AT TIME ZONE 'UTC')::text", "chat.users")
+    ) == query(chat_source.engine, people.format("created_at::text", "users"))
+    sessions = (
+        "SELECT id, owner_user_id, origin::text, discord_channel_id, system_prompt, {} FROM {} "
+        "ORDER BY id"
+    )
+    assert query(
+        empty_engine, sessions.format("(created_at AT TIME ZONE 'UTC')::text", "chat.sessions")
+    ) == query(chat_source.engine, sessions.format("created_at::text", "sessions"))
+
+    before = rows(empty_engine)
+    go_up_and_back(empty_engine, "chat_discord", "chat_legacy")
+    assert rows(empty_engine) == before
+
+    again = therapy_db(empty_engine, "import", "chat", "--from", chat_source.url, "--append")
+    assert again.exit_code == 0, again.output
+    assert ledger(empty_engine, "chat") == {
+        "chat.users": (6, 3, 3),
+        "chat.sessions": (6, 3, 3),
+    }
+    assert reasons(empty_engine, "chat") == {
+        "public.users": ["id already belongs to a row of public.users"] * 3,
+        "public.sessions": ["id already belongs to a row of chat.sessions"] * 3,
+    }
+    assert query(empty_engine, "SELECT count(*) FROM public.users") == [(3,)]
