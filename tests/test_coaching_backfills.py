@@ -171,6 +171,71 @@ def test_messy_program_rows_are_all_accounted_for(messy_program):
         assert_every_source_row_is_moved_or_rejected(connection)
 
 
+# -- json as the app wrote it: jsonb cannot hold all of it ----------------------------------------
+
+UNREADABLE = (
+    "metadata cannot be read as jsonb (it holds \\u0000, an unpaired surrogate or a number "
+    "beyond numeric)"
+)
+COMPLETED_WEEK = '{"week_number": 1, "program_status": "completed"}'
+SMILING = '{"mood_rating": 7, "note": "\\ud83d\\ude00", "scale": 1e+999}'  # read the careful way
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        '{"week_number": 2, "goal_type": "sleep", "note": "\\u0000"}',
+        '{"week_number": 2, "goal_type": "sleep", "note": "\\udc00"}',
+        '{"week_number": 2, "goal_type": "sleep", "score": 1e200000}',
+    ],
+    ids=["nul", "unpaired surrogate", "beyond numeric"],
+)
+def test_metadata_jsonb_cannot_hold_is_set_aside_with_its_reason_and_kept_as_written(
+    databases: Databases, written
+):
+    with databases.at("coaching_phase1") as engine:
+        with engine.begin() as connection:
+            for conversation, metadata in (("conv_a", COMPLETED_WEEK), ("conv_b", written)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO coaching.conversations (id, user_id, metadata) "
+                        "VALUES (:id, 'uid-1', CAST(:metadata AS json))"
+                    ),
+                    {"id": conversation, "metadata": metadata},
+                )
+            for message, metadata in (("msg_a", written), ("msg_b", SMILING)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO coaching.messages (id, conversation_id, role, content, "
+                        "metadata) VALUES (:id, 'conv_a', 'user', 'hi', CAST(:metadata AS json))"
+                    ),
+                    {"id": message, "metadata": metadata},
+                )
+        upgrade(engine, "coaching_phase4")
+        with engine.connect() as connection:
+            rejects = connection.execute(
+                sa.text(
+                    "SELECT source_id, target_table, reason, source_value::text AS written "
+                    "FROM coaching.migration_rejects WHERE revision <> 'coaching_phase2' "
+                    "ORDER BY 1, 2"
+                )
+            ).all()
+            assert [tuple(reject) for reject in rejects] == [
+                ("conv_b", "coaching.sessions", UNREADABLE, written),
+                ("conv_b", "coaching.smart_goals", UNREADABLE, written),
+                ("msg_a", "coaching.check_ins", UNREADABLE, written),
+                ("msg_a", "coaching.session_takeaways", UNREADABLE, written),
+                ("msg_a", "coaching.transcripts", UNREADABLE, written),
+            ]
+            mood = connection.scalar(sa.text("SELECT mood_rating FROM coaching.check_ins"))
+            line = connection.execute(
+                sa.text("SELECT message_order, metadata->>'note' FROM coaching.transcripts")
+            ).one()
+            assert (mood, *line) == (7, 2, "\U0001f600")
+            assert_every_source_row_is_moved_or_rejected(connection)
+            assert_completed_sessions_have_their_transcripts(connection)
+
+
 # -- any JSON the app could have written ----------------------------------------------------------
 
 json_scalars = st.one_of(
