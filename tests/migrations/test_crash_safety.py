@@ -151,6 +151,7 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
+            right_after("CREATE TEMPORARY TABLE program_conversations"),  # the json read once
             *soak_only(inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.metadata")),
             *inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.updated_at"),
             *soak_only(inside("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id")),
@@ -164,11 +165,13 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
+            right_after("INSERT INTO coaching.migration_rejects"),  # json jsonb cannot hold
             right_after("INSERT INTO coaching.transcripts"),
-            *soak_only(inside("INSERT INTO coaching.transcripts")),  # its only data statement
+            *soak_only(inside("INSERT INTO coaching.transcripts")),
         ],
         downgrade_points=[
             KillPoint(TAKING_LOCKS, blocked_by="LOCK TABLE coaching.sessions IN ACCESS SHARE MODE"),
+            right_after("DELETE FROM coaching.migration_rejects"),
             right_after("DROP TABLE coaching.transcripts"),
         ],
     ),
