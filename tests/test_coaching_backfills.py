@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
+from app import data_loss
 from tests.coaching_checks import (
     assert_completed_sessions_have_their_transcripts,
     assert_every_source_row_is_moved_or_rejected,
@@ -22,7 +24,7 @@ from tests.coaching_checks import (
 )
 from tests.migrations.data.coaching import conversations, messages, mvp_rows
 from tests.migrations.roundtrip import rows
-from tests.support import Databases, downgrade, upgrade
+from tests.support import Databases, downgrade, migration_config, upgrade
 
 
 def at(minutes: int) -> datetime:
@@ -352,3 +354,30 @@ def test_people_of_other_contexts_are_never_touched(databases: Databases):
         with engine.connect() as connection:
             people = connection.scalars(sa.text("SELECT id FROM public.users")).all()
             assert people == [other]
+
+
+def lost_on_downgrade(engine: Engine, revision: str) -> dict[str, int]:
+    """What the revision's downgrade declares it would destroy, counted on the database now."""
+    script = ScriptDirectory.from_config(migration_config()).get_revision(revision)
+    with engine.connect() as connection:
+        losses = data_loss.count(connection, data_loss.declared([script]))
+    return {loss.table: loss.rows for loss in losses}
+
+
+def test_phase2_downgrade_declares_the_coachs_people_it_cannot_give_back(databases: Databases):
+    """The backfilled people come back from the MVP's rows; what the app added to them, and the
+    people it added, do not."""
+    with databases.at("coaching_phase1") as engine:
+        with engine.begin() as connection:
+            load_mvp(connection, [("uid-a", None, []), ("uid-b", None, [])])
+        upgrade(engine, "coaching_phase2")
+        assert lost_on_downgrade(engine, "coaching_phase2") == {}
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE public.users SET email = 'a@example.com' "
+                    "WHERE external_auth_id = 'uid-a'"
+                )
+            )
+            connection.execute(sa.text("INSERT INTO coaching.users (email) VALUES (NULL)"))
+        assert lost_on_downgrade(engine, "coaching_phase2") == {"public.users": 2}
