@@ -2,11 +2,11 @@
 
 Seed 002's Phase 2, doing what the document means (DESIGN section 6):
 
-- The document's `users` table is `public.users`, shared by every context. Its columns arrive
+- The document's users are people of `public.users`, shared by every context. Its columns arrive
   here, nullable: first_name, last_name, phone_number, last_login. The document's email
   (unique where present, through the document's `idx_users_email`, one index rather than its
-  UNIQUE plus a second index on the same column), `password_hash` and `created_at` already exist
-  (platform: other systems' people have an email too).
+  UNIQUE plus a second index on the same column) and `password_hash` already exist (platform:
+  other systems' people have an email too); its `created_at` is `coaching_since` (below).
 - `users.external_auth_id` is the durable link to the MVP's ids: the id the app's auth provider
   (Firebase) gave the person, varchar like the MVP column it comes from, unique where present.
 - The coach's people are the persons with `users.coaching_since` (when they became one of the
