@@ -45,10 +45,11 @@ LOST_ON_DOWNGRADE = {"coaching.transcripts": "true"}
 
 NOW = sa.text("now()")
 
-# The app's json as jsonb, NULL where it has none: coaching_phase3's helpers, this revision's own
-# copy (a revision never changes when another does).
-READABLE = r"""
-CREATE OR REPLACE FUNCTION pg_temp.jsonb_or_null(value json) RETURNS jsonb
+# The app's json as jsonb, NULL where jsonb cannot hold it (a \u0000 or unpaired surrogate
+# escape, a number beyond numeric): coaching_phase3's helper, this revision's own copy (a revision
+# never changes when another does).
+READABLE = """
+CREATE OR REPLACE FUNCTION pg_temp.readable(value json) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
     RETURN value::jsonb;
@@ -56,12 +57,6 @@ EXCEPTION WHEN untranslatable_character OR invalid_text_representation
                OR numeric_value_out_of_range THEN
     RETURN NULL;
 END
-$$;
-CREATE OR REPLACE FUNCTION pg_temp.readable(value json) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN length(value::text) > 15000
-                  OR value::text ~ '\\u(0000|[dD][89a-fA-F])|[eE][+-]?[0-9]{3}'
-                THEN pg_temp.jsonb_or_null(value) ELSE value::jsonb END
 $$
 """
 
@@ -144,7 +139,7 @@ def upgrade() -> None:
         "ban-drop-function",
         "pg_temp's functions are this migration session's own helpers",
     )
-    op.execute("DROP FUNCTION pg_temp.readable(json), pg_temp.jsonb_or_null(json)")
+    op.execute("DROP FUNCTION pg_temp.readable(json)")
     op.create_index(
         "idx_transcripts_order",
         "transcripts",

@@ -154,8 +154,8 @@ CASES = [
             right_after("CREATE TEMPORARY TABLE program_conversations"),  # the json read once
             *soak_only(inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.metadata")),
             *inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.updated_at"),
-            *soak_only(inside("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id")),
-            right_after("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id"),
+            *soak_only(inside("WITH source AS ( SELECT m.id, m.created_at, m.metadata, person")),
+            right_after("WITH source AS ( SELECT m.id, m.created_at, m.metadata, person"),
         ],
         downgrade_points=[right_after("DELETE FROM coaching.migration_rejects")],
     ),
