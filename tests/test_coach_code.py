@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 
 from tests.support import Databases, database_url, upgrade
 
@@ -209,7 +209,7 @@ def test_a_user_cannot_be_written_out_of_the_coachs_people(coach: Connection):
     """created_at is when the person became one of the coach's people: clearing it through
     `users` would take the row out of the view, which its check option refuses."""
     user_id = sync_user(coach, "sam@example.com")
-    with pytest.raises(Exception, match='violates check option for view "users"'):
+    with pytest.raises(ProgrammingError, match='violates check option for view "users"'):
         run(coach, "UPDATE users SET created_at = NULL WHERE user_id = :id", id=str(user_id))
 
 

@@ -105,32 +105,35 @@ def upgrade() -> None:
         schema="coaching",
     )
     op.execute(READABLE)
+    # One statement: each line's metadata is converted once, then the line is set aside or copied.
     op.execute(
         f"""
-        INSERT INTO coaching.migration_rejects
-            (source_table, source_id, target_table, revision, reason, source_value)
-        SELECT 'coaching.messages', id, 'coaching.transcripts', 'coaching_phase4',
-               '{UNREADABLE}', metadata
-        FROM ({LINES}) line
-        WHERE metadata IS NOT NULL AND pg_temp.readable(metadata) IS NULL
-        """
-    )
-    op.execute(
-        f"""
+        WITH line AS (
+            SELECT line.*, pg_temp.readable(metadata) AS readable FROM ({LINES}) line
+        ),
+        rejected AS (
+            INSERT INTO coaching.migration_rejects
+                (source_table, source_id, target_table, revision, reason, source_value)
+            SELECT 'coaching.messages', id, 'coaching.transcripts', 'coaching_phase4',
+                   '{UNREADABLE}', metadata
+            FROM line
+            WHERE metadata IS NOT NULL AND readable IS NULL
+        )
         INSERT INTO coaching.transcripts
             (transcript_id, session_id, message_order, sender, message_content, "timestamp",
              metadata)
         SELECT md5('coaching_transcript:' || id)::uuid, session_id, position, role::text,
                content, created_at, readable
-        FROM (SELECT line.*, pg_temp.readable(metadata) AS readable FROM ({LINES}) line
-              OFFSET 0) line
+        FROM line
         WHERE readable IS NOT NULL OR metadata IS NULL
         """
     )
     ddl.record_reconciliation(
         "coaching_phase4",
         "coaching.transcripts",
-        source=f"SELECT count(*) FROM ({LINES}) line",
+        source="SELECT count(*) FROM coaching.sessions s "
+        "JOIN coaching.messages m ON m.conversation_id = s.conversation_id "
+        "WHERE s.status = 'completed'",
         moved="SELECT count(*) FROM coaching.transcripts",
         rejected="SELECT count(*) FROM coaching.migration_rejects "
         "WHERE revision = 'coaching_phase4'",

@@ -165,9 +165,8 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
-            right_after("INSERT INTO coaching.migration_rejects"),  # json jsonb cannot hold
-            right_after("INSERT INTO coaching.transcripts"),
-            *soak_only(inside("INSERT INTO coaching.transcripts")),
+            right_after("WITH line AS ( SELECT line.*, pg_temp.readable"),
+            *soak_only(inside("WITH line AS ( SELECT line.*, pg_temp.readable")),  # its only one
         ],
         downgrade_points=[
             KillPoint(TAKING_LOCKS, blocked_by="LOCK TABLE coaching.sessions IN ACCESS SHARE MODE"),
