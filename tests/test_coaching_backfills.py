@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
+from app import data_loss
 from tests.coaching_checks import (
     assert_completed_sessions_have_their_transcripts,
     assert_every_source_row_is_moved_or_rejected,
@@ -23,7 +24,7 @@ from tests.coaching_checks import (
 )
 from tests.migrations.data.coaching import conversations, messages, mvp_rows
 from tests.migrations.roundtrip import rows
-from tests.support import Databases, downgrade, upgrade
+from tests.support import Databases, downgrade, migration_config, upgrade
 
 
 def at(minutes: int) -> datetime:
@@ -33,10 +34,11 @@ def at(minutes: int) -> datetime:
 def load_mvp(
     connection: Connection, chats: list[tuple[str | None, dict | None, list[dict | None]]]
 ) -> None:
-    """Conversations (user id string, metadata, one metadata per message) in the MVP's tables."""
+    """Conversations (user id string, metadata, one metadata per message) in the MVP's tables,
+    with ids as the app makes them."""
     conversation_rows, message_rows = [], []
     for n, (user_id, metadata, message_metadata) in enumerate(chats):
-        conversation_id = uuid.uuid4()
+        conversation_id = f"conv_{uuid.uuid4().hex[:12]}"
         conversation_rows.append(
             {
                 "id": conversation_id,
@@ -50,7 +52,7 @@ def load_mvp(
         )
         message_rows += [
             {
-                "id": uuid.uuid4(),
+                "id": f"msg_{uuid.uuid4().hex[:12]}",
                 "conversation_id": conversation_id,
                 "role": ("user", "assistant")[position % 2],
                 "content": f"message {position}",
@@ -171,6 +173,71 @@ def test_messy_program_rows_are_all_accounted_for(messy_program):
         assert_every_source_row_is_moved_or_rejected(connection)
 
 
+# -- json as the app wrote it: jsonb cannot hold all of it ----------------------------------------
+
+UNREADABLE = (
+    "metadata cannot be read as jsonb (it holds \\u0000, an unpaired surrogate or a number "
+    "beyond numeric)"
+)
+COMPLETED_WEEK = '{"week_number": 1, "program_status": "completed"}'
+SMILING = '{"mood_rating": 7, "note": "\\ud83d\\ude00", "scale": 1e+999}'  # read the careful way
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        '{"week_number": 2, "goal_type": "sleep", "note": "\\u0000"}',
+        '{"week_number": 2, "goal_type": "sleep", "note": "\\udc00"}',
+        '{"week_number": 2, "goal_type": "sleep", "score": 1e200000}',
+    ],
+    ids=["nul", "unpaired surrogate", "beyond numeric"],
+)
+def test_metadata_jsonb_cannot_hold_is_set_aside_with_its_reason_and_kept_as_written(
+    databases: Databases, written
+):
+    with databases.at("coaching_phase1") as engine:
+        with engine.begin() as connection:
+            for conversation, metadata in (("conv_a", COMPLETED_WEEK), ("conv_b", written)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO coaching.conversations (id, user_id, metadata) "
+                        "VALUES (:id, 'uid-1', CAST(:metadata AS json))"
+                    ),
+                    {"id": conversation, "metadata": metadata},
+                )
+            for message, metadata in (("msg_a", written), ("msg_b", SMILING)):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO coaching.messages (id, conversation_id, role, content, "
+                        "metadata) VALUES (:id, 'conv_a', 'user', 'hi', CAST(:metadata AS json))"
+                    ),
+                    {"id": message, "metadata": metadata},
+                )
+        upgrade(engine, "coaching_phase4")
+        with engine.connect() as connection:
+            rejects = connection.execute(
+                sa.text(
+                    "SELECT source_id, target_table, reason, source_value::text AS written "
+                    "FROM coaching.migration_rejects WHERE revision <> 'coaching_phase2' "
+                    "ORDER BY 1, 2"
+                )
+            ).all()
+            assert [tuple(reject) for reject in rejects] == [
+                ("conv_b", "coaching.sessions", UNREADABLE, written),
+                ("conv_b", "coaching.smart_goals", UNREADABLE, written),
+                ("msg_a", "coaching.check_ins", UNREADABLE, written),
+                ("msg_a", "coaching.session_takeaways", UNREADABLE, written),
+                ("msg_a", "coaching.transcripts", UNREADABLE, written),
+            ]
+            mood = connection.scalar(sa.text("SELECT mood_rating FROM coaching.check_ins"))
+            line = connection.execute(
+                sa.text("SELECT message_order, metadata->>'note' FROM coaching.transcripts")
+            ).one()
+            assert (mood, *line) == (7, 2, "\U0001f600")
+            assert_every_source_row_is_moved_or_rejected(connection)
+            assert_completed_sessions_have_their_transcripts(connection)
+
+
 # -- any JSON the app could have written ----------------------------------------------------------
 
 json_scalars = st.one_of(
@@ -179,11 +246,12 @@ json_scalars = st.one_of(
     st.integers(min_value=-(10**40), max_value=10**40),
     st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["1", "2", "2.0", " 3 ", "1e3", "-1", "0", "10", "abc", "", "4.5", "+7"]),
-    # PostgreSQL's jsonb cannot hold \u0000, so the app never stored it.
-    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=60),
+    # Any text: the app's json serializer escapes NUL and lone surrogates (\u0000, \ud800), which
+    # json keeps and jsonb cannot hold.
+    st.text(st.characters(), max_size=60),
 )
 json_values = st.one_of(json_scalars, st.lists(json_scalars, max_size=3))
-absent = st.sampled_from([None, JSONB.NULL])  # SQL NULL, JSON null
+absent = st.sampled_from([None, sa.JSON.NULL])  # SQL NULL, JSON null
 conversation_metadata = st.one_of(
     absent,
     json_values,  # not even an object
@@ -286,3 +354,30 @@ def test_people_of_other_contexts_are_never_touched(databases: Databases):
         with engine.connect() as connection:
             people = connection.scalars(sa.text("SELECT id FROM public.users")).all()
             assert people == [other]
+
+
+def lost_on_downgrade(engine: Engine, revision: str) -> dict[str, int]:
+    """What the revision's downgrade declares it would destroy, counted on the database now."""
+    script = ScriptDirectory.from_config(migration_config()).get_revision(revision)
+    with engine.connect() as connection:
+        losses = data_loss.count(connection, data_loss.declared([script]))
+    return {loss.table: loss.rows for loss in losses}
+
+
+def test_phase2_downgrade_declares_the_coachs_people_it_cannot_give_back(databases: Databases):
+    """The backfilled people come back from the MVP's rows; what the app added to them, and the
+    people it added, do not."""
+    with databases.at("coaching_phase1") as engine:
+        with engine.begin() as connection:
+            load_mvp(connection, [("uid-a", None, []), ("uid-b", None, [])])
+        upgrade(engine, "coaching_phase2")
+        assert lost_on_downgrade(engine, "coaching_phase2") == {}
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "UPDATE public.users SET email = 'a@example.com' "
+                    "WHERE external_auth_id = 'uid-a'"
+                )
+            )
+            connection.execute(sa.text("INSERT INTO coaching.users (email) VALUES (NULL)"))
+        assert lost_on_downgrade(engine, "coaching_phase2") == {"public.users": 2}

@@ -2,24 +2,38 @@
 
 Seed 002's Phase 2, doing what the document means (DESIGN section 6):
 
-- The document's `users` table is `public.users`, shared by every context. Its columns arrive
+- The document's users are people of `public.users`, shared by every context. Its columns arrive
   here, nullable: first_name, last_name, phone_number, last_login. The document's email
   (unique where present, through the document's `idx_users_email`, one index rather than its
-  UNIQUE plus a second index on the same column), `password_hash` and `created_at` already exist
-  (platform: other systems' people have an email too).
+  UNIQUE plus a second index on the same column) and `password_hash` already exist (platform:
+  other systems' people have an email too); its `created_at` is `coaching_since` (below).
 - `users.external_auth_id` is the durable link to the MVP's ids: the id the app's auth provider
-  (Firebase) gave the person, varchar(36) like the MVP column it comes from, unique where present.
+  (Firebase) gave the person, varchar like the MVP column it comes from, unique where present.
+- The coach's people are the persons with `users.coaching_since` (when they became one of the
+  coach's people); everyone else in `public.users` belongs to other systems. The coach's code sees
+  them as the document's `users` table: the view `coaching.users` (user_id = public.users.id,
+  email, password_hash, first_name, last_name, phone_number, created_at = coaching_since,
+  last_login), which its login finds first on its search_path. The view is automatically
+  updatable: an INSERT through it creates a person (user_id and created_at default to a new uuid
+  and now()), an UPDATE or DELETE changes or deletes the person, every constraint and trigger of
+  public.users still applying; WITH CHECK OPTION keeps a row written through it among the coach's
+  people. One identity: a person of another system becomes one of the coach's people when their
+  coaching_since is set (an explicit link, never a guess).
 - The backfill creates one person per distinct MVP user id. The document inserts them without
   the NOT NULL email (the MVP never knew it: email is nullable, and people from other systems
   have none either) and uses the strings as user keys: here each person gets a uuid derived from
-  the string (deterministic, so a re-run gives the same ids) and keeps the string in
-  `external_auth_id`. `coaching.backfilled_users` remembers exactly whom this backfill created,
-  because `public.users` also holds other contexts' people: the downgrade deletes those and no one
-  else.
+  the string (deterministic, so a re-run gives the same ids), keeps the string in
+  `external_auth_id`, and is one of the coach's people since their first conversation (the
+  document's `users.created_at`). `coaching.backfilled_users` remembers exactly whom this
+  backfill created, because `public.users` also holds other contexts' people: the downgrade
+  deletes those and no one else.
 - `conversations.user_id` becomes a uuid referencing its person. A conversation without a user
   stays anonymous; one whose user id is blank (the string holds only spaces: no auth provider
   gives that id) stays anonymous too, and `coaching.migration_rejects` keeps the string and why.
   The counts go to the ledger (public.migration_reconciliation), which refuses a lost link.
+  With a foreign key no conversation can point at nobody: the document's integrity query
+  (conversations whose user_id is not among `users`) finds the conversations of persons who are
+  not, or no longer, the coach's people.
 - `user_persona` (one per person) holds the profile embedding, `vector(1536)` with an HNSW cosine
   index for similarity search. The `vector` extension is created here unless it is already
   installed: pgvector is not a trusted extension, so where migrations run as a non-superuser a DBA
@@ -38,14 +52,15 @@ Seed 002's Phase 2, doing what the document means (DESIGN section 6):
 
 Downgrade: conversations get their user id strings back (the external id of their person, or
 the blank string kept in the rejects), then the people this backfill created are deleted and the
-new tables, columns and the extension dropped: the Phase 1 rows come back exactly. What it cannot
-give back: personas, analytics and the users columns' values (names, phone, last login,
-external id) are dropped with their tables and columns; a conversation created after this
-upgrade whose person has no external id gets that person's uuid as its user id string; a person
-the app created after the upgrade is kept (without the dropped columns), because this revision
-did not create them; the people it did create are deleted, which fails if another context has
-since given them rows that forbid it. The extension's drop is refused if something else in the
-database uses pgvector.
+view, new tables, columns and the extension dropped: the Phase 1 rows come back exactly. What it
+cannot give back: personas, analytics and the users columns' values (names, phone, last login,
+external id, who is one of the coach's people since when) are dropped with their tables and
+columns; a backfilled person's email and password are deleted with them; a conversation created
+after this upgrade whose person has no external id gets that person's uuid as its user id
+string; a person the app created after the upgrade is kept (without the dropped columns),
+because this revision did not create them; the people it did create are deleted, which fails if
+another context has since given them rows that forbid it. The extension's drop is refused if
+something else in the database uses pgvector.
 
 Revision ID: coaching_phase2
 Revises: coaching_phase1
@@ -71,8 +86,9 @@ depends_on: str | Sequence[str] | None = None
 LOST_ON_DOWNGRADE = {
     "coaching.user_persona": "true",
     "public.users": "num_nonnulls(first_name, last_name, phone_number, last_login) > 0 "
-    "OR (external_auth_id IS NOT NULL "
-    "AND id NOT IN (SELECT user_id FROM coaching.backfilled_users))",
+    "OR CASE WHEN id IN (SELECT user_id FROM coaching.backfilled_users) "
+    "THEN num_nonnulls(email, password_hash) > 0 "
+    "ELSE num_nonnulls(external_auth_id, coaching_since) > 0 END",
 }
 
 NOW = sa.text("now()")
@@ -84,8 +100,27 @@ USER_COLUMNS = {
     "last_name": sa.String(length=100),
     "phone_number": sa.String(length=20),
     "last_login": sa.DateTime(timezone=True),
-    "external_auth_id": sa.String(length=36),
+    "external_auth_id": sa.String(),
+    "coaching_since": sa.DateTime(timezone=True),
 }
+
+# The document's Phase 2 `users`, over the shared identity: the coach's people. Its created_at is
+# when the person became one of them, so a row inserted through the view (created_at defaults to
+# now()) is one of them, and the check option refuses a write that would take a row out of it.
+COACHING_USERS = """
+CREATE VIEW coaching.users AS
+SELECT id AS user_id, email, password_hash, first_name, last_name, phone_number,
+       coaching_since AS created_at, last_login
+FROM public.users
+WHERE coaching_since IS NOT NULL
+WITH CASCADED CHECK OPTION
+"""
+COACHING_USERS_DEFAULTS = """
+ALTER VIEW coaching.users ALTER COLUMN user_id SET DEFAULT gen_random_uuid();
+ALTER VIEW coaching.users ALTER COLUMN created_at SET DEFAULT now();
+COMMENT ON VIEW coaching.users IS
+    'The health coach''s people (public.users with coaching_since), in seed 002''s Phase 2 shape'
+"""
 
 # Each metric is defined once, in these views; the refresh function writes what they say. Reply
 # time is how long the person takes to answer the coach: from an assistant message to the next
@@ -233,11 +268,11 @@ def upgrade() -> None:
     op.create_table(
         "migration_rejects",
         sa.Column("source_table", sa.Text(), nullable=False),
-        sa.Column("source_id", sa.UUID(), nullable=False),
+        sa.Column("source_id", sa.String(), nullable=False),
         sa.Column("target_table", sa.Text(), nullable=False),
         sa.Column("revision", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("source_value", postgresql.JSONB(), nullable=True),
+        sa.Column("source_value", postgresql.JSON(), nullable=True),
         sa.PrimaryKeyConstraint(
             "source_table", "source_id", "target_table", name=op.f("pk_migration_rejects")
         ),
@@ -247,8 +282,9 @@ def upgrade() -> None:
     op.execute(
         f"""
         WITH created AS (
-            INSERT INTO public.users (id, external_auth_id, created_at, updated_at)
-            SELECT {PERSON_ID.format("user_id")}, user_id, min(created_at), min(created_at)
+            INSERT INTO public.users (id, external_auth_id, created_at, updated_at, coaching_since)
+            SELECT {PERSON_ID.format("user_id")}, user_id, min(created_at), min(created_at),
+                   min(created_at)
             FROM coaching.conversations
             WHERE btrim(user_id) <> ''
             GROUP BY user_id
@@ -263,7 +299,7 @@ def upgrade() -> None:
             (source_table, source_id, target_table, revision, reason, source_value)
         SELECT 'coaching.conversations', id, 'public.users', 'coaching_phase2',
                'user_id is blank: the conversation stays anonymous',
-               jsonb_build_object('user_id', user_id)
+               json_build_object('user_id', user_id)
         FROM coaching.conversations
         WHERE btrim(user_id) = ''
         """
@@ -301,6 +337,8 @@ def upgrade() -> None:
         referent_schema="public",
         ondelete="CASCADE",
     )
+    op.execute(COACHING_USERS)
+    op.execute(COACHING_USERS_DEFAULTS)
 
     # -- persona -------------------------------------------------------------------------------
     op.create_table(
@@ -382,6 +420,7 @@ def downgrade() -> None:
         "renaming-column",
         "the restored string column takes the MVP's name back",
     )
+    op.execute("DROP VIEW coaching.users")
     op.execute("DROP FUNCTION coaching.refresh_engagement_analytics(uuid)")
     op.execute("DROP VIEW coaching.engagement_activity")
     op.execute("DROP VIEW coaching.message_activity")
@@ -392,7 +431,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_conversations_user_id"), "conversations", schema="coaching")
     op.add_column(
         "conversations",
-        sa.Column("external_user_id", sa.String(length=36), nullable=True),
+        sa.Column("external_user_id", sa.String(), nullable=True),
         schema="coaching",
     )
     ddl.keep_updated_at()

@@ -17,7 +17,14 @@ its reason, so source = moved + rejected: each backfill's counts go to the ledge
 public.migration_reconciliation, which fails the revision if they do not add up). App-written
 values may be missing, numbers, numeric strings ("2", "2.0"), huge or nonsense: whole numbers in
 range migrate, anything else is a reject.
-Ids derive from the source rows, so a re-run gives the same ids.
+Ids derive from the source rows (the app's `conv_`/`msg_` strings), so a re-run gives the same ids.
+
+The MVP's metadata is json as the app wrote it; the backfills read it as jsonb, converted once
+per row into copies for this migration (temporary tables). Some json has no jsonb form: a
+\\u0000 escape or an unpaired surrogate escape (text cannot hold either), a number beyond numeric's
+range. Nothing in such metadata can be read, so its row is a source row of each backfill of its
+table, set aside with the reason `metadata cannot be read as jsonb (...)`; the row itself is kept
+as written, and so is its metadata in the reject.
 
 - smart_goals, from conversations whose metadata has a goal_type: the document's goal_description
   is `specific`; the other SMART parts come from metadata keys of their names, '' when the MVP
@@ -94,6 +101,8 @@ INT_MAX = 2**31 - 1
 # value, or why it is not one. An absent or null value is neither a number nor a problem.
 # Plain SQL, so PostgreSQL inlines it into the backfill statements (a PL/pgSQL call per row cost
 # four times as much); each OFFSET 0 keeps a step computed once per value, not once per use.
+# Only the integral part is read as a number, and only up to 18 digits: no digit string, however
+# long its fraction, is too long for numeric.
 WHOLE_NUMBER = r"""
 CREATE OR REPLACE FUNCTION pg_temp.whole_number(value jsonb, low bigint, high bigint)
 RETURNS TABLE (number integer, problem text)
@@ -104,13 +113,14 @@ LANGUAGE sql IMMUTABLE AS $$
                CASE WHEN kind IS NULL OR kind = 'null' THEN NULL
                     WHEN NOT is_number THEN 'is not a number'
                     WHEN parsed IS NULL THEN format('is outside %s..%s', low, high)
-                    WHEN parsed <> trunc(parsed) THEN 'is not a whole number'
+                    WHEN fractional THEN 'is not a whole number'
                     WHEN parsed < low OR parsed > high THEN format('is outside %s..%s', low, high)
                END AS problem
         FROM (
-            SELECT kind, is_number,
+            SELECT kind, is_number, rtrim(split_part(digits, '.', 2), '0') <> '' AS fractional,
                    CASE WHEN is_number AND length(split_part(ltrim(digits, '+-0'), '.', 1)) <= 18
-                        THEN digits::numeric END AS parsed
+                        THEN coalesce(substring(split_part(digits, '.', 1) FROM '^[+-]?[0-9]+$'),
+                                      '0')::numeric END AS parsed
             FROM (
                 SELECT kind, digits,
                        kind = 'number' OR (kind = 'string'
@@ -126,6 +136,45 @@ LANGUAGE sql IMMUTABLE AS $$
 $$
 """
 
+# The app's json as jsonb, NULL where jsonb cannot hold it: the cast fails only on a \u0000 or
+# unpaired surrogate escape, or a number beyond numeric. Every row takes the catching cast (about
+# 2 µs): a test of the text that would spare most rows the catch costs as much as the catch.
+READABLE = """
+CREATE OR REPLACE FUNCTION pg_temp.readable(value json) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN value::jsonb;
+EXCEPTION WHEN untranslatable_character OR invalid_text_representation
+               OR numeric_value_out_of_range THEN
+    RETURN NULL;
+END
+$$
+"""
+
+# The MVP rows the backfills read, each one's metadata converted once: conversations that name a
+# program key (a check-in's goal comes from its conversation's), messages that name a key of
+# theirs, and every row whose metadata cannot be read.
+CONVERSATION_KEYS = ("week_number", "goal_type", "goal_id")
+MESSAGE_KEYS = ("takeaways", "action_items", "revised_goal", "mood_rating", "goal_progress")
+COPIES = f"""
+CREATE TEMPORARY TABLE program_conversations ON COMMIT DROP AS
+SELECT id, user_id, created_at, updated_at, metadata,
+       written IS NOT NULL AND metadata IS NULL AS unreadable
+FROM (SELECT id, user_id, created_at, updated_at, metadata AS written,
+             pg_temp.readable(metadata) AS metadata
+      FROM coaching.conversations WHERE metadata IS NOT NULL OFFSET 0) c
+WHERE metadata ?| ARRAY{list(CONVERSATION_KEYS)} OR metadata IS NULL;
+CREATE TEMPORARY TABLE program_messages ON COMMIT DROP AS
+SELECT id, conversation_id, created_at, metadata, metadata IS NULL AS unreadable
+FROM (SELECT id, conversation_id, created_at, pg_temp.readable(metadata) AS metadata
+      FROM coaching.messages WHERE metadata IS NOT NULL OFFSET 0) m
+WHERE metadata ?| ARRAY{list(MESSAGE_KEYS)} OR metadata IS NULL
+"""
+UNREADABLE = (
+    "metadata cannot be read as jsonb (it holds \\u0000, an unpaired surrogate or a number "
+    "beyond numeric)"
+)
+
 # The goal a conversation belongs to: the goal_id its metadata names, or the goal it defined
 # itself; `c` is the conversation. Goals' ids derive from (person, goal key).
 CONVERSATION_GOAL_ID = """
@@ -134,13 +183,15 @@ md5('coaching_goal:' || c.user_id || ':' || coalesce(
     CASE WHEN c.metadata->>'goal_type' IS NOT NULL THEN c.id::text END))::uuid
 """
 
-# Each backfill is one statement: its source rows, classified; the rejects; the rows it moves.
+# Each backfill is one statement: its source rows, classified; the rejects (with the metadata as
+# the app wrote it); the rows it moves. A source row's problems, or that its metadata is unreadable.
 REJECT = """
 rejected AS (
     INSERT INTO coaching.migration_rejects
         (source_table, source_id, target_table, revision, reason, source_value)
-    SELECT '{source}', id, '{target}', 'coaching_phase3', problem, metadata
-    FROM source WHERE problem IS NOT NULL
+    SELECT '{source}', s.id, '{target}', 'coaching_phase3', s.problem, written.metadata
+    FROM source s JOIN {source} written USING (id)
+    WHERE s.problem IS NOT NULL
 )
 """
 
@@ -148,7 +199,7 @@ GOALS = f"""
 WITH source AS (
     SELECT c.id, c.user_id, c.created_at, c.metadata,
            {CONVERSATION_GOAL_ID} AS goal_id,
-           nullif(concat_ws('; ',
+           CASE WHEN c.unreadable THEN '{UNREADABLE}' ELSE nullif(concat_ws('; ',
                CASE WHEN c.user_id IS NULL THEN 'conversation has no user' END,
                CASE WHEN jsonb_typeof(c.metadata->'goal_type') <> 'string'
                          OR btrim(c.metadata->>'goal_type') = ''
@@ -158,9 +209,9 @@ WITH source AS (
                CASE WHEN jsonb_typeof(c.metadata->'goal_description') IS DISTINCT FROM 'string'
                          OR btrim(c.metadata->>'goal_description') = ''
                     THEN 'goal_description is missing' END
-           ), '') AS problem
-    FROM coaching.conversations c
-    WHERE c.metadata->>'goal_type' IS NOT NULL
+           ), '') END AS problem
+    FROM program_conversations c
+    WHERE c.metadata->>'goal_type' IS NOT NULL OR c.unreadable
 ),
 {REJECT.format(source="coaching.conversations", target="coaching.smart_goals")}
 INSERT INTO coaching.smart_goals
@@ -180,15 +231,15 @@ SESSIONS = f"""
 WITH source AS (
     SELECT c.id, c.user_id, c.created_at, c.updated_at, c.metadata, week.number AS week_number,
            {CONVERSATION_GOAL_ID} AS goal_id,
-           nullif(concat_ws('; ',
+           CASE WHEN c.unreadable THEN '{UNREADABLE}' ELSE nullif(concat_ws('; ',
                CASE WHEN c.user_id IS NULL THEN 'conversation has no user' END,
                'week_number ' || week.problem,
                CASE WHEN length(c.metadata->>'session_type') > 50
                     THEN 'session_type is longer than 50 characters' END
-           ), '') AS problem
-    FROM coaching.conversations c
+           ), '') END AS problem
+    FROM program_conversations c
     CROSS JOIN LATERAL pg_temp.whole_number(c.metadata->'week_number', 1, {INT_MAX}) week
-    WHERE c.metadata->>'week_number' IS NOT NULL
+    WHERE c.metadata->>'week_number' IS NOT NULL OR c.unreadable
 ),
 {REJECT.format(source="coaching.conversations", target="coaching.sessions")},
 placed AS (
@@ -216,19 +267,20 @@ LEFT JOIN coaching.smart_goals g ON g.goal_id = p.goal_id
 TAKEAWAYS = f"""
 WITH source AS (
     SELECT m.id, m.created_at, m.metadata, s.session_id,
-           nullif(concat_ws('; ',
+           CASE WHEN m.unreadable THEN '{UNREADABLE}' ELSE nullif(concat_ws('; ',
                CASE WHEN s.session_id IS NULL
                     THEN 'its conversation is not a program session' END,
                CASE WHEN jsonb_typeof(m.metadata->'takeaways') NOT IN ('array', 'string', 'null')
                     THEN 'takeaways is neither a text nor a list' END,
                CASE WHEN jsonb_typeof(m.metadata->'action_items') NOT IN ('array', 'string', 'null')
                     THEN 'action_items is neither a text nor a list' END
-           ), '') AS problem
-    FROM coaching.messages m
+           ), '') END AS problem
+    FROM program_messages m
     LEFT JOIN coaching.sessions s ON s.conversation_id = m.conversation_id
     WHERE m.metadata->>'takeaways' IS NOT NULL
        OR m.metadata->>'action_items' IS NOT NULL
        OR m.metadata->>'revised_goal' IS NOT NULL
+       OR m.unreadable
 ),
 {REJECT.format(source="coaching.messages", target="coaching.session_takeaways")},
 placed AS (
@@ -267,18 +319,20 @@ LEFT JOIN lists USING (session_id)
 
 CHECK_INS = f"""
 WITH source AS (
-    SELECT m.id, m.created_at, m.metadata, c.user_id, mood.number AS mood_rating,
+    SELECT m.id, m.created_at, m.metadata, person.user_id, mood.number AS mood_rating,
            progress.number AS goal_progress, {CONVERSATION_GOAL_ID} AS goal_id,
-           nullif(concat_ws('; ',
-               CASE WHEN c.user_id IS NULL THEN 'conversation has no user' END,
+           CASE WHEN m.unreadable THEN '{UNREADABLE}' ELSE nullif(concat_ws('; ',
+               CASE WHEN person.user_id IS NULL THEN 'conversation has no user' END,
                'mood_rating ' || mood.problem,
                'goal_progress ' || progress.problem
-           ), '') AS problem
-    FROM coaching.messages m
-    JOIN coaching.conversations c ON c.id = m.conversation_id
+           ), '') END AS problem
+    FROM program_messages m
+    JOIN coaching.conversations person ON person.id = m.conversation_id
+    LEFT JOIN program_conversations c ON c.id = m.conversation_id
     CROSS JOIN LATERAL pg_temp.whole_number(m.metadata->'mood_rating', 1, 10) mood
     CROSS JOIN LATERAL pg_temp.whole_number(m.metadata->'goal_progress', 0, 100) progress
     WHERE m.metadata->>'mood_rating' IS NOT NULL OR m.metadata->>'goal_progress' IS NOT NULL
+       OR m.unreadable
 ),
 {REJECT.format(source="coaching.messages", target="coaching.check_ins")}
 INSERT INTO coaching.check_ins
@@ -364,29 +418,31 @@ SESSION_COMPLETION_RATE = """(
 
 
 # The ledger (public.migration_reconciliation), each backfill counted on its own: its source rows
-# (`c`: FROM and WHERE), and which of them reached the target (through the ids they derive) and
-# were not set aside. If the counts do not add up, a row was lost and the revision fails.
+# (`c`: FROM and WHERE, the rows as the backfills read them), and which of them reached the target
+# (through the ids they derive) and were not set aside. If the counts do not add up, a row was
+# lost and the revision fails.
 ACCOUNTS = {
     "coaching.smart_goals": (
-        "coaching.conversations",
-        "c.metadata->>'goal_type' IS NOT NULL",
+        "program_conversations",
+        "c.metadata->>'goal_type' IS NOT NULL OR c.unreadable",
         f"SELECT FROM coaching.smart_goals g WHERE g.goal_id = {CONVERSATION_GOAL_ID}",
     ),
     "coaching.sessions": (
-        "coaching.conversations",
-        "c.metadata->>'week_number' IS NOT NULL",
+        "program_conversations",
+        "c.metadata->>'week_number' IS NOT NULL OR c.unreadable",
         "SELECT FROM coaching.sessions s WHERE s.conversation_id = c.id",
     ),
     "coaching.session_takeaways": (
-        "coaching.messages",
+        "program_messages",
         "c.metadata->>'takeaways' IS NOT NULL OR c.metadata->>'action_items' IS NOT NULL "
-        "OR c.metadata->>'revised_goal' IS NOT NULL",
+        "OR c.metadata->>'revised_goal' IS NOT NULL OR c.unreadable",
         "SELECT FROM coaching.sessions s JOIN coaching.session_takeaways t "
         "ON t.session_id = s.session_id WHERE s.conversation_id = c.conversation_id",
     ),
     "coaching.check_ins": (
-        "coaching.messages",
-        "c.metadata->>'mood_rating' IS NOT NULL OR c.metadata->>'goal_progress' IS NOT NULL",
+        "program_messages",
+        "c.metadata->>'mood_rating' IS NOT NULL OR c.metadata->>'goal_progress' IS NOT NULL "
+        "OR c.unreadable",
         "SELECT FROM coaching.check_ins k "
         "WHERE k.checkin_id = md5('coaching_check_in:' || c.id)::uuid",
     ),
@@ -452,7 +508,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.UUID(), server_default=NEW_UUID, nullable=False),
         sa.Column("user_id", sa.UUID(), nullable=False),
         sa.Column("goal_id", sa.UUID(), nullable=True),
-        sa.Column("conversation_id", sa.UUID(), nullable=True),
+        sa.Column("conversation_id", sa.String(), nullable=True),
         sa.Column("session_number", sa.Integer(), nullable=False),
         sa.Column("week_number", sa.Integer(), nullable=False),
         sa.Column("session_type", sa.String(length=50), nullable=True),
@@ -526,17 +582,23 @@ def upgrade() -> None:
     )
 
     # -- backfills from the MVP's metadata -----------------------------------------------------
+    op.execute(READABLE)
+    op.execute(COPIES)
     op.execute(WHOLE_NUMBER)
     op.execute(GOALS)
     op.execute(SESSIONS)
     op.execute(TAKEAWAYS)
     op.execute(CHECK_INS)
+    # The ledger's counts join what the backfills just wrote: planned on its real size (a reject
+    # table thought empty made a nested loop of every source row and every reject).
+    op.execute(f"ANALYZE coaching.migration_rejects, {', '.join(ACCOUNTS)}")
     record_reconciliation()
     ddl.lint_exemption(
         "ban-drop-function",
-        "pg_temp.whole_number is this migration session's own helper",
+        "pg_temp's functions are this migration session's own helpers",
     )
     op.execute("DROP FUNCTION pg_temp.whole_number(jsonb, bigint, bigint)")
+    op.execute("DROP FUNCTION pg_temp.readable(json)")
 
     # -- then the indexes and keys, each built once over the loaded rows -----------------------
     op.create_index("idx_goals_user", "smart_goals", ["user_id"], schema="coaching")

@@ -1,10 +1,12 @@
 """Coaching (schema `coaching`, seed 002): the health coach's chat and its structured program.
 
-Phase 1 is the MVP's chat (conversations, messages). Phase 2 gives conversations a person and adds
-personas (profile embeddings) and engagement analytics. Phase 3 is the four-week program: SMART
-goals, sessions unlocked in order (the database enforces the order), takeaways and check-ins.
-Phase 4 keeps the transcripts of completed sessions. Index names the document gives
-(`idx_sessions_user_week`, ...) are used as they are.
+Phase 1 is the MVP's chat (conversations, messages), keyed and typed as the app writes it: `conv_`
+and `msg_` string ids, json metadata. Phase 2 gives conversations a person (the coach's people are
+`public.users` with `coaching_since`, which the coach's code reads as its `users`, the view
+`coaching.users`) and adds personas (profile embeddings) and engagement analytics. Phase 3 is the
+four-week program: SMART goals, sessions unlocked in order (the database enforces the order),
+takeaways and check-ins. Phase 4 keeps the transcripts of completed sessions. Index names the
+document gives (`idx_sessions_user_week`, ...) are used as they are.
 """
 
 import uuid
@@ -14,6 +16,7 @@ from typing import Any
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -22,10 +25,11 @@ from sqlalchemy import (
     Numeric,
     String,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey
+from app.models.base import Base, Timestamps
 
 SCHEMA = "coaching"
 USERS_ID = "public.users.id"
@@ -34,6 +38,14 @@ MESSAGE_ROLES = ("user", "assistant", "system")
 GOAL_STATUSES = ("active", "completed", "revised", "abandoned")
 SESSION_STATUSES = ("locked", "unlocked", "in_progress", "completed")
 EMBEDDING_DIMENSIONS = 1536
+
+
+def app_id(prefix: str) -> Mapped[str]:
+    """The MVP's string keys (`conv_` + 12 hex, ...): the app makes them; the database too
+    (`coaching.app_id`), for rows written without one."""
+    return mapped_column(
+        String, primary_key=True, server_default=text(f"coaching.app_id('{prefix}'::text)")
+    )
 
 
 def uuid_key() -> Mapped[uuid.UUID]:
@@ -49,37 +61,40 @@ def owner(ondelete: str = "CASCADE") -> Mapped[uuid.UUID]:
 # -- Phase 1: the MVP's chat ---------------------------------------------------------------------
 
 
-class Conversation(UUIDPrimaryKey, Timestamps, Base):
+class Conversation(Timestamps, Base):
     """A chat with the coach. Its person is unknown (null) when it started before sign-in."""
 
     __tablename__ = "conversations"
     __table_args__ = {"schema": SCHEMA}
 
+    id: Mapped[str] = app_id("conv")
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(USERS_ID, ondelete="CASCADE"), index=True
     )
-    title: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String)
     message_count: Mapped[int] = mapped_column(server_default="0")
     # What the app kept before Phase 3 gave it tables: week_number, session_type, goal_id, ...
-    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata")
+    # json, as the app wrote it (jsonb would normalize it, and cannot hold every escape).
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
 
 
-class CoachingMessage(UUIDPrimaryKey, Timestamps, Base):
+class CoachingMessage(Timestamps, Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index(None, "conversation_id", "created_at"),  # a conversation's messages, in order
         {"schema": SCHEMA},
     )
 
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
+    id: Mapped[str] = app_id("msg")
+    conversation_id: Mapped[str] = mapped_column(
         ForeignKey(f"{SCHEMA}.conversations.id", ondelete="CASCADE")
     )
     role: Mapped[str] = mapped_column(
         Enum(*MESSAGE_ROLES, name="message_role", schema=SCHEMA, create_type=False)
     )
     content: Mapped[str]
-    # The model used, sources, mood_rating, takeaways, action_items, ...
-    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata")
+    # The model used, sources, mood_rating, takeaways, action_items, ...: json, as the app wrote it.
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
 
 
 # -- Phase 2: people, personas, engagement -------------------------------------------------------
@@ -107,11 +122,12 @@ class MigrationReject(Base):
     __table_args__ = {"schema": SCHEMA}
 
     source_table: Mapped[str] = mapped_column(primary_key=True)
-    source_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String, primary_key=True)  # the MVP's string ids
     target_table: Mapped[str] = mapped_column(primary_key=True)
     revision: Mapped[str]
     reason: Mapped[str]
-    source_value: Mapped[dict[str, Any] | None]
+    # What the source row held, as the app wrote it (json keeps it exactly).
+    source_value: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class UserPersona(Base):
@@ -216,7 +232,7 @@ class ProgramSession(Base):
         ForeignKey(f"{SCHEMA}.smart_goals.goal_id", ondelete="SET NULL"), index=True
     )
     # The conversation the session is held in (for migrated sessions, the MVP one it came from).
-    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+    conversation_id: Mapped[str | None] = mapped_column(
         ForeignKey(f"{SCHEMA}.conversations.id", ondelete="SET NULL"), unique=True
     )
     session_number: Mapped[int]

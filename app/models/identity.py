@@ -45,12 +45,14 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     email: Mapped[str | None] = mapped_column(String(255))
 
     # coaching_phase2 (seed 002): the health coach's profile, and the id its auth provider
-    # (Firebase) gave the person, which links them to the MVP's conversations.
+    # (Firebase) gave the person, which links them to the MVP's conversations. The coach's people
+    # are those with coaching_since (since when; the coach's code reads it as users.created_at).
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     phone_number: Mapped[str | None] = mapped_column(String(20))
     last_login: Mapped[datetime | None]
-    external_auth_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    external_auth_id: Mapped[str | None] = mapped_column(String, unique=True)
+    coaching_since: Mapped[datetime | None]
 
     # chat (seed 004): the Discord account of people who talk to the bot; account status and
     # preferences every person has.

@@ -51,16 +51,18 @@ THERAPY = [
 # -- coaching (at coaching_phase1): the MVP's conversations and messages ----------------------
 # Five conversations per person over four weeks, 1 in 20 anonymous, 1 in 200 with a blank user
 # id; 60% carry a week_number (3% of those nonsense or fractions), 1 in 5 of those a goal; four
-# messages each, with moods, progress and takeaways here and there.
+# messages each, with moods, progress and takeaways here and there. Ids of the app's shape
+# (`conv_`/`msg_` + 12 hex: a message's are its conversation's, then its position), uids of the
+# auth provider's 28 characters, the metadata json.
 COACHING = [
     """
     INSERT INTO coaching.conversations
         (id, user_id, title, message_count, metadata, created_at, updated_at)
-    SELECT md5('bench-conversation:' || n)::uuid,
+    SELECT 'conv_' || lpad(to_hex(n), 10, '0') || '00',
            CASE WHEN n % 20 = 0 THEN NULL WHEN n % 200 = 1 THEN '  '
-                ELSE 'fb_' || (n % greatest(:size / 5, 1)) END,
+                ELSE left(md5('bench-uid:' || n % greatest(:size / 5, 1)), 28) END,
            'Chat ' || n, 4,
-           CASE WHEN n % 10 < 6 THEN
+           (CASE WHEN n % 10 < 6 THEN
                jsonb_build_object(
                    'week_number', CASE n % 33 WHEN 0 THEN to_jsonb('two'::text)
                                               WHEN 1 THEN to_jsonb(2.5)
@@ -72,7 +74,7 @@ COACHING = [
                || CASE WHEN n % 5 = 0 THEN jsonb_build_object(
                       'goal_type', 'fitness', 'goal_description', 'Walk 30 minutes a day',
                       'measurable', '4000 steps') ELSE '{}' END
-           ELSE '{}' END,
+           ELSE '{}' END)::json,
            started, started + interval '30 minutes'
     FROM generate_series(1, :size) n
     CROSS JOIN LATERAL (SELECT (n / greatest(:size / 5, 1)) % 4 + 1 AS week,
@@ -81,17 +83,17 @@ COACHING = [
     """
     INSERT INTO coaching.messages
         (id, conversation_id, role, content, metadata, created_at, updated_at)
-    SELECT md5('bench-message:' || c.id || ':' || p)::uuid, c.id,
+    SELECT 'msg_' || substr(c.id, 6, 10) || lpad(p::text, 2, '0'), c.id,
            (CASE WHEN p % 2 = 1 THEN 'assistant' ELSE 'user' END)::coaching.message_role,
            'message ' || p || ' of a coaching chat about walking more and sleeping better',
-           CASE WHEN p = 2 AND hashtext(c.id::text) % 4 = 0
-                    THEN jsonb_build_object('mood_rating', abs(hashtext(c.id::text)) % 11,
-                                            'goal_progress', (abs(hashtext(c.id::text)) % 10) * 10)
-                WHEN p = 3 AND hashtext(c.id::text) % 10 = 0
-                    THEN jsonb_build_object('model', 'Claude Sonnet 4',
-                                            'takeaways', jsonb_build_array('Start small', 'Rest'),
-                                            'action_items', jsonb_build_array('Walk 3x'))
-                ELSE jsonb_build_object('model', 'Claude Sonnet 4') END,
+           (CASE WHEN p = 2 AND hashtext(c.id) % 4 = 0
+                     THEN jsonb_build_object('mood_rating', abs(hashtext(c.id)) % 11,
+                                             'goal_progress', (abs(hashtext(c.id)) % 10) * 10)
+                 WHEN p = 3 AND hashtext(c.id) % 10 = 0
+                     THEN jsonb_build_object('model', 'Claude Sonnet 4',
+                                             'takeaways', jsonb_build_array('Start small', 'Rest'),
+                                             'action_items', jsonb_build_array('Walk 3x'))
+                 ELSE jsonb_build_object('model', 'Claude Sonnet 4') END)::json,
            c.created_at + p * interval '2 minutes', c.created_at + p * interval '2 minutes'
     FROM coaching.conversations c CROSS JOIN generate_series(1, 4) p
     """,

@@ -146,17 +146,20 @@ CASES = [
             up(
                 "coaching_phase3",
                 *COACHING_P3,
-                why="classifies every conversation and message (whole numbers from app-written "
-                "JSON, reasons for each reject), in one statement per target table, so each "
-                "source is read twice; it writes one row for every six it reads, and the floor "
-                "reads each source once and writes only the finished rows",
+                why="reads the app's json as jsonb, every row through a cast that catches what "
+                "jsonb cannot hold (about a third of the time), into copies of the rows that "
+                "name a program key; then classifies them (whole numbers from app-written JSON, "
+                "reasons for each reject), in one statement per target table, so each copy is "
+                "read twice; it writes one row for every six it reads, and the floor reads each "
+                "source once and writes only the finished rows",
             ),
             up(
                 "coaching_phase4",
                 "coaching.transcripts",
-                why="numbers every completed session's messages (a sort of them all) and "
-                "builds the unique (session, position) index and the keys; the floor copies "
-                "finished rows",
+                why="numbers every completed session's messages (a sort of them all), converts "
+                "their json metadata to jsonb through a cast that catches what jsonb cannot "
+                "hold, and builds the unique (session, position) index and the keys; the floor "
+                "copies finished rows",
             ),
             down("coaching_phase4", "coaching_phase3"),
             down("coaching_phase3", "coaching_phase2"),

@@ -151,10 +151,11 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
+            right_after("CREATE TEMPORARY TABLE program_conversations"),  # the json read once
             *soak_only(inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.metadata")),
             *inside("WITH source AS ( SELECT c.id, c.user_id, c.created_at, c.updated_at"),
-            *soak_only(inside("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id")),
-            right_after("WITH source AS ( SELECT m.id, m.created_at, m.metadata, c.user_id"),
+            *soak_only(inside("WITH source AS ( SELECT m.id, m.created_at, m.metadata, person")),
+            right_after("WITH source AS ( SELECT m.id, m.created_at, m.metadata, person"),
         ],
         downgrade_points=[right_after("DELETE FROM coaching.migration_rejects")],
     ),
@@ -164,11 +165,12 @@ CASES = [
         "coaching_phase1",
         bulk.coaching_mvp,
         upgrade_points=[
-            right_after("INSERT INTO coaching.transcripts"),
-            *soak_only(inside("INSERT INTO coaching.transcripts")),  # its only data statement
+            right_after("WITH line AS ( SELECT line.*, pg_temp.readable"),
+            *soak_only(inside("WITH line AS ( SELECT line.*, pg_temp.readable")),  # its only one
         ],
         downgrade_points=[
             KillPoint(TAKING_LOCKS, blocked_by="LOCK TABLE coaching.sessions IN ACCESS SHARE MODE"),
+            right_after("DELETE FROM coaching.migration_rejects"),
             right_after("DROP TABLE coaching.transcripts"),
         ],
     ),

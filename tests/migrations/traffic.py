@@ -185,7 +185,7 @@ FILLS = [
     Fill(
         "coaching_phase1",
         "WITH c AS (INSERT INTO coaching.conversations (user_id, title, metadata) "
-        "SELECT 'ext-' || g %% greatest(%(rows)s / 5, 1), 'fill', jsonb_build_object("
+        "SELECT 'ext-' || g %% greatest(%(rows)s / 5, 1), 'fill', json_build_object("
         "'week_number', g %% 12 + 1, 'goal_type', 'fitness', 'goal_description', 'walk') "
         "FROM generate_series(1, %(rows)s) g RETURNING id) "
         "INSERT INTO coaching.messages (conversation_id, role, content, metadata) "
@@ -196,7 +196,7 @@ FILLS = [
     Fill(
         "coaching_phase2",
         "WITH c AS (INSERT INTO coaching.conversations (user_id, title, metadata) "
-        "SELECT id, 'fill', jsonb_build_object('week_number', 1, 'goal_type', 'fitness', "
+        "SELECT id, 'fill', json_build_object('week_number', 1, 'goal_type', 'fitness', "
         "'goal_description', 'walk', 'session_status', 'completed') "
         "FROM public.users RETURNING id) "
         "INSERT INTO coaching.messages (conversation_id, role, content, metadata) "

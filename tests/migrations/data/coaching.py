@@ -1,9 +1,10 @@
 """Round-trip data of the coaching context (seed 002): the MVP's chat as the app wrote it.
 
-Three people signed in through the auth provider (alice, bob, carol), one conversation whose user
-id is blank and one anonymous conversation. The metadata is what an app writes without a schema:
-week numbers as numbers, strings, floats, huge values and words; moods out of range; goals
-without a description.
+Three people signed in through the auth provider (alice, bob, carol: its 28-character uids), one
+conversation whose user id is blank and one anonymous conversation; the app's own ids (`conv_` and
+`msg_` + 12 hex). The metadata is json as an app writes it without a schema: week numbers as
+numbers, strings, floats, huge values and words; moods out of range; goals without a description;
+one message's json spaced and with a duplicate key, as it was written.
 """
 
 import hashlib
@@ -12,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +29,15 @@ def key(n: int) -> uuid.UUID:
     return uuid.UUID(f"00000000-0000-4000-8002-{n:012d}")
 
 
+def conversation_key(n: int) -> str:
+    """A conversation id as the app makes them: `conv_` and 12 hex characters."""
+    return f"conv_{n:012x}"
+
+
+def message_key(conversation: int, position: int) -> str:
+    return f"msg_{1000 + conversation * 10 + position:012x}"
+
+
 def at(day: int, minute: int = 0) -> datetime:
     return datetime(2024, 9, 1, 9, 0, tzinfo=UTC) + timedelta(days=day, minutes=minute)
 
@@ -38,7 +47,13 @@ def derived(kind: str, source: object) -> uuid.UUID:
     return uuid.UUID(hashlib.md5(f"coaching_{kind}:{source}".encode()).hexdigest())
 
 
-ALICE, BOB, CAROL, BLANK = "fb_alice_7Hq2xK", "fb_bob_Xk9", "fb_carol_22", "   "
+# The auth provider's uids: 28 characters.
+ALICE, BOB, CAROL = (
+    "aL1cE7Hq2xKv9RmT3pW8nYd4ZbU6",
+    "B0bXk9sQ2wE4rT6yU8iO1pA3sD5f",
+    "cArOl22gH5jK7lZ9xC1vB3nM5qW7",
+)
+BLANK = "   "
 
 # conversation key -> (user id string, day, metadata, [(role, content, metadata), ...])
 CONVERSATIONS = {
@@ -119,21 +134,21 @@ CONVERSATIONS = {
 conversations = sa.table(
     "conversations",
     *(sa.column(name) for name in ("id", "user_id", "title", "message_count", "created_at")),
-    sa.column("metadata", JSONB(none_as_null=True)),  # None: SQL NULL
+    sa.column("metadata", sa.JSON(none_as_null=True)),  # None: SQL NULL
     sa.column("updated_at"),
     schema="coaching",
 )
 messages = sa.table(
     "messages",
     *(sa.column(name) for name in ("id", "conversation_id", "role", "content", "created_at")),
-    sa.column("metadata", JSONB(none_as_null=True)),  # None: SQL NULL
+    sa.column("metadata", sa.JSON(none_as_null=True)),  # None: SQL NULL
     sa.column("updated_at"),
     schema="coaching",
 )
 
-
-def message_key(conversation: int, position: int) -> uuid.UUID:
-    return key(1000 + conversation * 10 + position)
+# One message's metadata as the app's json serializer might have spaced it, a key written twice:
+# json keeps it exactly (jsonb would not), through every phase.
+AS_WRITTEN = '{"model" : "Claude Sonnet 4",  "model": "Claude Haiku", "sources": [ ]}'
 
 
 def mvp_rows() -> tuple[list[dict], list[dict]]:
@@ -141,7 +156,7 @@ def mvp_rows() -> tuple[list[dict], list[dict]]:
     for n, (user_id, day, metadata, chat) in CONVERSATIONS.items():
         conversation_rows.append(
             {
-                "id": key(n),
+                "id": conversation_key(n),
                 "user_id": user_id,
                 "title": f"Chat {n}",
                 "message_count": len(chat),
@@ -154,7 +169,7 @@ def mvp_rows() -> tuple[list[dict], list[dict]]:
             message_rows.append(
                 {
                     "id": message_key(n, position),
-                    "conversation_id": key(n),
+                    "conversation_id": conversation_key(n),
                     "role": role,
                     "content": content,
                     "metadata": extra,
@@ -204,11 +219,34 @@ def messages_go_with_their_conversation(connection: Connection) -> None:
 # -- coaching_phase2 ---------------------------------------------------------------------------
 
 
+RAW_MESSAGE = message_key(13, 1)  # in the anonymous conversation: no backfill reads it
+
+
 @before_upgrade("coaching_phase2")
 def mvp_chat(connection: Connection) -> None:
     conversation_rows, message_rows = mvp_rows()
     connection.execute(conversations.insert(), conversation_rows)
     connection.execute(messages.insert(), message_rows)
+    connection.execute(
+        sa.text(
+            "INSERT INTO coaching.messages (id, conversation_id, role, content, metadata, "
+            "created_at, updated_at) VALUES (:id, :c, 'assistant', 'Hello!', CAST(:raw AS json), "
+            ":t, :t)"
+        ),
+        {"id": RAW_MESSAGE, "c": conversation_key(13), "raw": AS_WRITTEN, "t": at(2, 5)},
+    )
+
+
+def the_apps_json_is_kept_as_written(connection: Connection) -> None:
+    written = scalar(
+        connection, "SELECT metadata::text FROM coaching.messages WHERE id = :id", id=RAW_MESSAGE
+    )
+    assert written == AS_WRITTEN
+
+
+for revision in ("coaching_phase2", "coaching_phase3", "coaching_phase4"):
+    after_upgrade(revision)(the_apps_json_is_kept_as_written)
+    after_downgrade(revision)(the_apps_json_is_kept_as_written)
 
 
 # The analytics backfill is a refresh: updated_at is when it ran, so a re-upgrade differs there.
@@ -231,16 +269,32 @@ def one_person_per_mvp_user_id_and_conversations_linked(connection: Connection) 
         all_rows(
             connection,
             "SELECT id, user_id FROM coaching.conversations WHERE id = ANY(:ids)",
-            ids=[key(n) for n in CONVERSATIONS],
+            ids=[conversation_key(n) for n in CONVERSATIONS],
         )
     )
     for n, (user_id, *_rest) in CONVERSATIONS.items():
         expected = people.get(user_id)
-        assert owners[key(n)] == expected, (n, user_id)
+        assert owners[conversation_key(n)] == expected, (n, user_id)
     first_chat = scalar(
         connection, "SELECT created_at FROM public.users WHERE id = :id", id=people[ALICE]
     )
     assert first_chat == at(0)
+
+
+@after_upgrade("coaching_phase2")
+def the_backfilled_people_are_the_coachs_users_since_their_first_chat(connection) -> None:
+    users = dict(
+        all_rows(
+            connection,
+            "SELECT user_id, created_at FROM coaching.users WHERE user_id = ANY(:ids)",
+            ids=[derived("user", name) for name in (ALICE, BOB, CAROL)],
+        )
+    )
+    assert users == {
+        derived("user", ALICE): at(0),
+        derived("user", BOB): at(1),
+        derived("user", CAROL): at(2),
+    }
 
 
 @after_upgrade("coaching_phase2")
@@ -250,7 +304,7 @@ def a_blank_user_id_stays_anonymous_and_is_kept_with_its_reason(connection: Conn
             "SELECT reason, source_value FROM coaching.migration_rejects "
             "WHERE source_id = :id AND target_table = 'public.users'"
         ),
-        {"id": key(12)},
+        {"id": conversation_key(12)},
     ).one()
     assert reject.reason == "user_id is blank: the conversation stays anonymous"
     assert reject.source_value == {"user_id": BLANK}
@@ -296,9 +350,9 @@ def people_personas_and_analytics_of_phase2(connection: Connection) -> None:
     connection.execute(
         sa.text(
             "INSERT INTO public.users (id, email, first_name, last_name, external_auth_id, "
-            "created_at, updated_at) VALUES "
-            "(:dana, 'dana@example.com', 'Dana', 'Ito', 'fb_dana_01', :t, :t), "
-            "(:erin, 'erin@example.com', 'Erin', NULL, NULL, :t, :t)"
+            "created_at, updated_at, coaching_since) VALUES "
+            "(:dana, 'dana@example.com', 'Dana', 'Ito', 'fb_dana_01', :t, :t, :t), "
+            "(:erin, 'erin@example.com', 'Erin', NULL, NULL, :t, :t, :t)"
         ),
         {"dana": DANA, "erin": ERIN, "t": at(30)},
     )
@@ -306,7 +360,7 @@ def people_personas_and_analytics_of_phase2(connection: Connection) -> None:
         conversations.insert(),
         [
             {
-                "id": key(600),
+                "id": conversation_key(600),
                 "user_id": DANA,
                 "title": "Week 1",
                 "message_count": 1,
@@ -315,7 +369,7 @@ def people_personas_and_analytics_of_phase2(connection: Connection) -> None:
                 "updated_at": at(31),
             },
             {
-                "id": key(601),
+                "id": conversation_key(601),
                 "user_id": ERIN,
                 "title": "Hello",
                 "message_count": 0,
@@ -329,8 +383,8 @@ def people_personas_and_analytics_of_phase2(connection: Connection) -> None:
         messages.insert(),
         [
             {
-                "id": key(602),
-                "conversation_id": key(600),
+                "id": message_key(60, 2),
+                "conversation_id": conversation_key(600),
                 "role": "user",
                 "content": "Hi",
                 "metadata": None,
@@ -362,10 +416,12 @@ def conversations_get_their_user_id_strings_back(connection: Connection) -> None
         all_rows(
             connection,
             "SELECT id, user_id FROM coaching.conversations WHERE id = ANY(:ids)",
-            ids=[key(n) for n in CONVERSATIONS],
+            ids=[conversation_key(n) for n in CONVERSATIONS],
         )
     )
-    assert owners == {key(n): user_id for n, (user_id, *_rest) in CONVERSATIONS.items()}
+    assert owners == {
+        conversation_key(n): user_id for n, (user_id, *_rest) in CONVERSATIONS.items()
+    }
     assert scalar(connection, "SELECT to_regclass('coaching.backfilled_users') IS NULL")
     backfilled = [derived("user", name) for name in (ALICE, BOB, CAROL)]
     assert (
@@ -382,11 +438,11 @@ def people_this_revision_did_not_create_stay(connection: Connection) -> None:
         all_rows(
             connection,
             "SELECT id, user_id FROM coaching.conversations WHERE id = ANY(:ids)",
-            ids=[key(600), key(601)],
+            ids=[conversation_key(600), conversation_key(601)],
         )
     )
     # Dana's external id comes back; Erin never had one, so her uuid stands in for it.
-    assert owners == {key(600): "fb_dana_01", key(601): str(ERIN)}
+    assert owners == {conversation_key(600): "fb_dana_01", conversation_key(601): str(ERIN)}
     assert scalar(connection, "SELECT count(*) FROM public.users WHERE id = :id", id=ERIN) == 1
 
 
@@ -394,7 +450,7 @@ def people_this_revision_did_not_create_stay(connection: Connection) -> None:
 
 
 def session_of(conversation: int) -> uuid.UUID:
-    return derived("session", key(conversation))
+    return derived("session", conversation_key(conversation))
 
 
 @after_upgrade("coaching_phase3")
@@ -420,14 +476,21 @@ def sessions_follow_the_program_order(connection: Connection) -> None:
         "SELECT conversation_id, week_number, session_number, status, completed_date, goal_id "
         "FROM coaching.sessions WHERE conversation_id = ANY(:ids) "
         "ORDER BY conversation_id",
-        ids=[key(n) for n in CONVERSATIONS],
+        ids=[conversation_key(n) for n in CONVERSATIONS],
     )
     alice_goal = derived("goal", f"{derived('user', ALICE)}:fitness_goal_1")
     assert [tuple(row) for row in sessions] == [
-        (key(1), 1, 1, "completed", at(0, 21), alice_goal),
-        (key(2), 2, 1, "completed", at(8, 16), alice_goal),
-        (key(3), 2, 2, "in_progress", None, None),
-        (key(6), 1, 1, "completed", at(3, 11), None),  # bob's goal sleep_1 was never defined
+        (conversation_key(1), 1, 1, "completed", at(0, 21), alice_goal),
+        (conversation_key(2), 2, 1, "completed", at(8, 16), alice_goal),
+        (conversation_key(3), 2, 2, "in_progress", None, None),
+        (
+            conversation_key(6),
+            1,
+            1,
+            "completed",
+            at(3, 11),
+            None,
+        ),  # bob's goal sleep_1 was never defined
     ]
 
 
@@ -444,18 +507,18 @@ def messy_metadata_is_rejected_with_its_reason(connection: Connection) -> None:
     sessions, goals = "coaching.sessions", "coaching.smart_goals"
     check_ins, takeaways = "coaching.check_ins", "coaching.session_takeaways"
     expected = {
-        (key(5), sessions): "week_number is not a number",
-        (key(5), goals): "goal_description is missing",
-        (key(7), sessions): "week_number is outside 1..2147483647",
-        (key(8), sessions): "week_number is not a whole number",
+        (conversation_key(5), sessions): "week_number is not a number",
+        (conversation_key(5), goals): "goal_description is missing",
+        (conversation_key(7), sessions): "week_number is outside 1..2147483647",
+        (conversation_key(8), sessions): "week_number is not a whole number",
         (
-            key(9),
+            conversation_key(9),
             sessions,
         ): "week_number is not a number; session_type is longer than 50 characters",
-        (key(10), sessions): "week_number is outside 1..2147483647",
-        (key(11), sessions): "week_number is outside 1..2147483647",
-        (key(12), sessions): "conversation has no user",
-        (key(13), goals): "conversation has no user",
+        (conversation_key(10), sessions): "week_number is outside 1..2147483647",
+        (conversation_key(11), sessions): "week_number is outside 1..2147483647",
+        (conversation_key(12), sessions): "conversation has no user",
+        (conversation_key(13), goals): "conversation has no user",
         (message_key(5, 0), check_ins): "mood_rating is outside 1..10",
         (message_key(5, 1), takeaways): "its conversation is not a program session",
         (message_key(6, 0), check_ins): "goal_progress is not a whole number",
