@@ -200,3 +200,70 @@ def test_the_bots_database_comes_in_whole_and_a_second_pass_sets_every_taken_key
         "public.sessions": ["id already belongs to a row of chat.sessions"] * 3,
     }
     assert query(empty_engine, "SELECT count(*) FROM public.users") == [(3,)]
+
+
+# -- the health coach ------------------------------------------------------------------------------
+
+COACH_ROWS = """
+INSERT INTO conversations (id, user_id, title, message_count, metadata, created_at, updated_at)
+VALUES ('conv_0a1b2c3d4e5f', 'Xk3pQ9rT2vW8yZ1aB4cD6eF7gH0j', 'Week 1', 2,
+        '{"week_number": 1,  "goal": "sleep", "goal": "walk"}', '2025-01-06 07:00:00',
+        '2025-01-06 07:10:00'),
+       ('conv_ffffffffffff', NULL, NULL, 0, NULL, '2025-01-07 08:00:00', '2025-01-07 08:00:00'),
+       ('conv_000000000001', 'Xk3pQ9rT2vW8yZ1aB4cD6eF7gH0j', 'Week 2', 1, '{"week_number": 2}',
+        '2025-01-13 07:00:00', '2025-01-13 07:05:00');
+INSERT INTO messages (id, conversation_id, role, content, metadata, created_at, updated_at)
+VALUES ('msg_0a1b2c3d4e5f', 'conv_0a1b2c3d4e5f', 'user', 'I slept six hours.', '{"mood": 6}',
+        '2025-01-06 07:01:00', '2025-01-06 07:01:00'),
+       ('msg_0a1b2c3d4e60', 'conv_0a1b2c3d4e5f', 'assistant', 'Let us aim for seven.', NULL,
+        '2025-01-06 07:02:00', '2025-01-06 07:02:00'),
+       ('msg_000000000001', 'conv_000000000001', 'user', E'tab\\there', '[]',
+        '2025-01-13 07:01:00', '2025-01-13 07:01:00');
+"""
+
+
+@pytest.fixture
+def coach_source(pg_server) -> Iterator[Source]:
+    with source_database("coaching", pg_server.socket_dir) as source:
+        with source.engine.begin() as connection:
+            connection.connection.cursor().execute(COACH_ROWS)
+        yield source
+
+
+def test_the_coachs_mvp_database_comes_in_as_written_and_its_phases_run_on_it(
+    coach_source: Source, empty_engine: Engine
+):
+    result = therapy_db(empty_engine, "import", "coaching", "--from", coach_source.url)
+    assert result.exit_code == 0, result.output
+    assert "tolerated: public.messages: column role: character varying read as" in result.output
+    assert ledger(empty_engine, "coaching") == {
+        "coaching.conversations": (3, 3, 0),
+        "coaching.messages": (3, 3, 0),
+    }
+    conversations = (
+        "SELECT id, user_id, title, message_count, metadata::text, {} FROM {} ORDER BY id"
+    )
+    assert query(
+        empty_engine,
+        conversations.format("(created_at AT TIME ZONE 'UTC')::text", "coaching.conversations"),
+    ) == query(coach_source.engine, conversations.format("created_at::text", "conversations"))
+    messages = "SELECT id, conversation_id, role::text, content, metadata::text FROM {} ORDER BY id"
+    assert query(empty_engine, messages.format("coaching.messages")) == query(
+        coach_source.engine, messages.format("messages")
+    )
+
+    before = rows(empty_engine)
+    go_up_and_back(empty_engine, "coaching_phase4", "coaching_phase1")
+    assert rows(empty_engine) == before
+
+
+def test_a_role_the_coachs_enum_has_no_label_for_refuses_the_import(
+    coach_source: Source, empty_engine: Engine
+):
+    with coach_source.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE messages SET role = 'coach' WHERE id LIKE '%60'"))
+    result = therapy_db(empty_engine, "import", "coaching", "--from", coach_source.url)
+    assert result.exit_code == 1
+    assert "public.messages: column role: character varying read as" in result.output
+    assert "(1 rows)" in result.output
+    assert heads(empty_engine) == ()

@@ -216,12 +216,13 @@ def test_verify_reports_a_system_login_without_its_search_path_here(engine: Engi
     )
 
 
-def test_the_bots_login_runs_in_utc_as_its_own_database_did(logins_database: Engine):
-    login = sa.create_engine(
-        database_url(logins_database.url.database, user="therapy_db_discord_bot")
-    )
+@pytest.mark.parametrize("login", ["therapy_db_discord_bot", "therapy_db_health_coach"])
+def test_the_bots_and_the_coachs_logins_run_in_utc_as_their_databases_did(
+    logins_database: Engine, login: str
+):
+    engine = sa.create_engine(database_url(logins_database.url.database, user=login))
     try:
-        with login.connect() as connection:
+        with engine.connect() as connection:
             assert connection.scalar(sa.text("SHOW timezone")) == "UTC"
     finally:
-        login.dispose()
+        engine.dispose()

@@ -32,8 +32,8 @@ never dropped: roles belong to the whole server):
   `therapy_db_discord_bot`. Each is a member of `therapy_db_app` (the application's privileges,
   no more) and, in this database, has a search_path that puts its context's schema first, so
   the system's unqualified SQL finds its own tables and the bridges its schema holds (its view
-  of `users`, ...). The bot's login also runs in UTC, as its own database did (it writes naive
-  datetimes). Where the migration owner may not create roles or set another role's defaults, a
+  of `users`, ...). The bot's and the coach's logins also run in UTC, as their own databases
+  did (they write naive datetimes). Where the migration owner may not create roles or set another role's defaults, a
   WARNING gives the statement a DBA runs once.
 
 Downgrade: every grant above is revoked, the default privileges removed, the function back to
@@ -141,12 +141,15 @@ def upgrade() -> None:
     # Each source system's own code.
     for login, schema in SYSTEM_LOGINS.items():
         ddl.create_system_login(login, member_of=APP, search_path=f"{schema}, public")
-    # The bot writes naive datetimes its own database took as UTC: here they are timestamptz.
-    ddl.set_login_default("therapy_db_discord_bot", "timezone", "UTC")
+    # The bot and the coach write naive datetimes their own databases took as UTC: here they
+    # are timestamptz, read in the session's zone.
+    for login in ("therapy_db_health_coach", "therapy_db_discord_bot"):
+        ddl.set_login_default(login, "timezone", "UTC")
 
 
 def downgrade() -> None:
-    ddl.reset_login_default("therapy_db_discord_bot", "timezone")
+    for login in ("therapy_db_discord_bot", "therapy_db_health_coach"):
+        ddl.reset_login_default(login, "timezone")
     for login in reversed(SYSTEM_LOGINS):
         ddl.reset_system_login(login)
     op.execute(f"REVOKE SELECT ON {', '.join(ANALYST_TABLES)} FROM {ANALYST}")

@@ -152,6 +152,16 @@ def compare(
 def _compare_types(table: str, have: Column, want: Column, zone: str) -> list[Difference]:
     if have.type == want.type and have.kind != "e":
         return []
+    if want.kind == "e" and have.kind != "e" and have.base in ("text", "character varying"):
+        labels = ", ".join("'" + label.replace("'", "''") + "'" for label in want.labels)
+        return [
+            Difference(
+                table,
+                f"column {have.name}: {have.type} read as {want.type} ({', '.join(want.labels)})",
+                True,
+                unless_no_row=f'"{have.name}"::text NOT IN ({labels})',
+            )
+        ]
     if have.kind == "e" or want.kind == "e":
         if have.kind == want.kind == "e" and set(have.labels) <= set(want.labels):
             return []

@@ -45,7 +45,7 @@ SYSTEMS = {
         bridge="memory.users",
         keys={"id": "id", "email": "email"},
     ),
-    "coaching": SourceSystem("coaching", "coaching_phase1", "public"),
+    "coaching": SourceSystem("coaching", "coaching_phase1", "public", timezone="UTC"),
     "clinic": SourceSystem("clinic", "clinic_legacy", "auth"),
     "chat": SourceSystem(
         "chat",
