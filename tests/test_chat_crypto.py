@@ -3,8 +3,9 @@
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import crypto
 from app.crypto import MessageDecryptionError, MessageEncryptionKeyError
@@ -94,4 +95,7 @@ def test_reencrypting_stored_messages_lets_the_old_key_go(session: Session):
 
     assert reencrypt_messages(session, cipher(NEW_KEY, OLD_KEY), batch_size=1) == 2
     session.expire_all()
-    assert sorted(message_text(m, cipher(NEW_KEY)) for m in conversation.messages) == texts
+    stored = session.scalars(
+        sa.select(ChatSession).options(selectinload(ChatSession.messages))
+    ).one()
+    assert sorted(message_text(m, cipher(NEW_KEY)) for m in stored.messages) == texts

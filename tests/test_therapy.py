@@ -48,7 +48,7 @@ def test_new_session_is_active_with_the_apps_default_configuration(session, pers
     created = therapy.create_session(session, user_id=person.userid)
     session.commit()
     assert created.status == "active" and created.ended_at is None
-    config = created.configuration
+    config = therapy.get_session_details(session, created.session_id).configuration
     assert (config.voice, config.modalities, config.temperature) == (
         "alloy",
         ["text", "audio"],

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Date, DateTime, MetaData, Numeric, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,3 +58,14 @@ class Timestamps(CreatedAt):
     """
 
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+def related(*args, **kwargs):
+    """A relationship that never loads by itself (`lazy="raise_on_sql"`): a read says what it
+    loads (`selectinload`, one query a level whatever the rows; `joinedload`), so service code
+    cannot issue a query per row without asking for it, and sync code behaves as async code
+    must anyway. What the session already holds is still there to read.
+
+        select(User).options(selectinload(User.smart_goals).selectinload(SmartGoal.check_ins))
+    """
+    return relationship(*args, lazy="raise_on_sql", **kwargs)

@@ -30,9 +30,9 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, CreatedAt, UUIDPrimaryKey
+from app.models.base import Base, CreatedAt, UUIDPrimaryKey, related
 from app.models.identity import User
 
 EMPTY_OBJECT = text("'{}'::jsonb")
@@ -101,11 +101,11 @@ class ChatSession(UUIDPrimaryKey, CreatedAt, Base):
     ended_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(server_default=true())
 
-    owner: Mapped[User] = relationship()
-    messages: Mapped[list["ChatMessage"]] = relationship(
+    owner: Mapped[User] = related(back_populates="chat_sessions")
+    messages: Mapped[list["ChatMessage"]] = related(
         back_populates="session", order_by="ChatMessage.timestamp", passive_deletes=True
     )
-    transcripts: Mapped[list["ChatTranscript"]] = relationship(
+    transcripts: Mapped[list["ChatTranscript"]] = related(
         back_populates="session", passive_deletes=True
     )
 
@@ -138,7 +138,7 @@ class ChatMessage(UUIDPrimaryKey, Base):
     # `metadata` is taken on declarative classes; the column keeps the document's name.
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", server_default=EMPTY_OBJECT)
 
-    session: Mapped[ChatSession] = relationship(back_populates="messages")
+    session: Mapped[ChatSession] = related(back_populates="messages")
 
 
 class ChatTranscript(UUIDPrimaryKey, CreatedAt, Base):
@@ -163,7 +163,7 @@ class ChatTranscript(UUIDPrimaryKey, CreatedAt, Base):
     file_size_bytes: Mapped[int | None]
     message_count: Mapped[int]
 
-    session: Mapped[ChatSession] = relationship(back_populates="transcripts")
+    session: Mapped[ChatSession] = related(back_populates="transcripts")
 
 
 class Metric(UUIDPrimaryKey, Base):

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, CreatedAt
+from app.models.base import Base, CreatedAt, related
 
 # None is SQL NULL, not the JSON value null (SQLAlchemy's default for JSON types).
 JSON = JSONB(none_as_null=True)
@@ -59,6 +59,8 @@ class Clinica(CreatedAt, Base):
     rfc: Mapped[str | None] = mapped_column(String(13))  # Mexican tax id: 12 or 13 characters
     activa: Mapped[bool] = mapped_column(server_default=true())
 
+    staff: Mapped[list["SysUsuario"]] = related(back_populates="clinica")
+
 
 class SysUsuario(CreatedAt, Base):
     """A member of a clinic's staff, and their back-office login."""
@@ -82,6 +84,19 @@ class SysUsuario(CreatedAt, Base):
     last_login: Mapped[datetime | None]
     failed_login_attempts: Mapped[int] = mapped_column(server_default="0")
     locked_until: Mapped[datetime | None]
+
+    clinica: Mapped[Clinica | None] = related(back_populates="staff")
+    # Newest first: what a staff member did, most recent on top (audit rows are never theirs to
+    # delete: no cascade).
+    audit_rows: Mapped[list["AuditLog"]] = related(
+        back_populates="usuario", order_by="AuditLog.timestamp_accion.desc()"
+    )
+    transcript_consent: Mapped["VoiceTranscriptConsent | None"] = related(
+        back_populates="usuario", passive_deletes=True
+    )
+    voice_transcripts: Mapped[list["VoiceTranscript"]] = related(
+        back_populates="usuario", order_by="VoiceTranscript.timestamp", passive_deletes=True
+    )
 
 
 class AuditLog(Base):
@@ -126,6 +141,8 @@ class AuditLog(Base):
     source_refs: Mapped[Any | None] = mapped_column(JSON)
     note: Mapped[str | None]
 
+    usuario: Mapped[SysUsuario | None] = related(back_populates="audit_rows")
+
 
 # Newest first: what an audit screen reads.
 Index("ix_audit_log_timestamp_accion", AuditLog.timestamp_accion.desc())
@@ -156,6 +173,8 @@ class VoiceTranscriptConsent(Base):
     )
     granted_at: Mapped[datetime] = mapped_column(server_default=func.now())
     revoked_at: Mapped[datetime | None]
+
+    usuario: Mapped[SysUsuario] = related(back_populates="transcript_consent")
 
 
 class VoiceTranscript(CreatedAt, Base):
@@ -188,3 +207,5 @@ class VoiceTranscript(CreatedAt, Base):
     assistant_text: Mapped[str | None]
     timestamp: Mapped[datetime]  # when it was said
     langgraph_job_id: Mapped[str | None] = mapped_column(String(255))
+
+    usuario: Mapped[SysUsuario] = related(back_populates="voice_transcripts")

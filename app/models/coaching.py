@@ -29,7 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps
+from app.models.base import Base, Timestamps, related
+from app.models.identity import User
 
 SCHEMA = "coaching"
 USERS_ID = "public.users.id"
@@ -77,6 +78,14 @@ class Conversation(Timestamps, Base):
     # json, as the app wrote it (jsonb would normalize it, and cannot hold every escape).
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
 
+    user: Mapped[User | None] = related(back_populates="coaching_conversations")
+    messages: Mapped[list["CoachingMessage"]] = related(
+        back_populates="conversation",
+        order_by="(CoachingMessage.created_at, CoachingMessage.id)",
+        passive_deletes=True,
+    )
+    program_session: Mapped["ProgramSession | None"] = related(back_populates="conversation")
+
 
 class CoachingMessage(Timestamps, Base):
     __tablename__ = "messages"
@@ -95,6 +104,8 @@ class CoachingMessage(Timestamps, Base):
     content: Mapped[str]
     # The model used, sources, mood_rating, takeaways, action_items, ...: json, as the app wrote it.
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+
+    conversation: Mapped[Conversation] = related(back_populates="messages")
 
 
 # -- Phase 2: people, personas, engagement -------------------------------------------------------
@@ -154,6 +165,8 @@ class UserPersona(Base):
     vector_data: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+    user: Mapped[User] = related(back_populates="coaching_persona")
+
 
 class EngagementAnalytics(Base):
     """A person's engagement, written by `coaching.refresh_engagement_analytics(user)` from the
@@ -177,6 +190,8 @@ class EngagementAnalytics(Base):
     # No formula in the document: the product's to define; the refresh leaves it alone.
     engagement_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    user: Mapped[User] = related(back_populates="coaching_engagement")
 
 
 # -- Phase 3: the structured program -------------------------------------------------------------
@@ -205,6 +220,15 @@ class SmartGoal(Base):
     status: Mapped[str] = mapped_column(String(20), server_default="active")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     completed_at: Mapped[datetime | None]
+
+    user: Mapped[User] = related(back_populates="smart_goals")
+    sessions: Mapped[list["ProgramSession"]] = related(
+        back_populates="goal",
+        order_by="(ProgramSession.week_number, ProgramSession.session_number)",
+    )
+    check_ins: Mapped[list["CheckIn"]] = related(
+        back_populates="goal", order_by="CheckIn.checkin_date", passive_deletes=True
+    )
 
 
 class ProgramSession(Base):
@@ -245,6 +269,16 @@ class ProgramSession(Base):
     summary: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+    user: Mapped[User] = related(back_populates="program_sessions")
+    goal: Mapped[SmartGoal | None] = related(back_populates="sessions")
+    conversation: Mapped[Conversation | None] = related(back_populates="program_session")
+    takeaway: Mapped["SessionTakeaway | None"] = related(
+        back_populates="session", passive_deletes=True
+    )
+    transcript: Mapped[list["Transcript"]] = related(
+        back_populates="session", order_by="Transcript.message_order", passive_deletes=True
+    )
+
 
 class SessionTakeaway(Base):
     """A session's summary: what the person learnt, what they will do, how the goal changed."""
@@ -264,6 +298,8 @@ class SessionTakeaway(Base):
     action_items: Mapped[str | None]
     revised_goal: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    session: Mapped[ProgramSession] = related(back_populates="takeaway")
 
 
 class CheckIn(Base):
@@ -290,6 +326,9 @@ class CheckIn(Base):
     goal_progress: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+    user: Mapped[User] = related(back_populates="check_ins")
+    goal: Mapped[SmartGoal | None] = related(back_populates="check_ins")
+
 
 # -- Phase 4: transcripts ------------------------------------------------------------------------
 
@@ -315,3 +354,5 @@ class Transcript(Base):
     message_content: Mapped[str]
     timestamp: Mapped[datetime] = mapped_column(server_default=func.now())
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata")
+
+    session: Mapped[ProgramSession] = related(back_populates="transcript")

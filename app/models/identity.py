@@ -5,12 +5,24 @@ documents give it, nullable where another system's people legitimately lack them
 """
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Index, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, related
+
+if TYPE_CHECKING:  # the contexts' models refer to User; User refers back by name
+    from app.models.chat import ChatSession
+    from app.models.coaching import (
+        CheckIn,
+        Conversation,
+        EngagementAnalytics,
+        ProgramSession,
+        SmartGoal,
+        UserPersona,
+    )
+    from app.models.therapy import TherapySession
 
 USER_ROLES = ("therapist", "researcher", "participant")
 
@@ -60,6 +72,34 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     display_label: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(server_default=true())
     preferences: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+
+    # What each context holds of the person (loaded only when a read asks: `related`).
+    therapy_sessions: Mapped[list["TherapySession"]] = related(
+        back_populates="user", order_by="TherapySession.created_at.desc()"
+    )
+    coaching_conversations: Mapped[list["Conversation"]] = related(
+        back_populates="user", order_by="Conversation.created_at", passive_deletes=True
+    )
+    coaching_persona: Mapped["UserPersona | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    coaching_engagement: Mapped["EngagementAnalytics | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    smart_goals: Mapped[list["SmartGoal"]] = related(
+        back_populates="user", order_by="SmartGoal.created_at", passive_deletes=True
+    )
+    program_sessions: Mapped[list["ProgramSession"]] = related(
+        back_populates="user",
+        order_by="(ProgramSession.week_number, ProgramSession.session_number)",
+        passive_deletes=True,
+    )
+    check_ins: Mapped[list["CheckIn"]] = related(
+        back_populates="user", order_by="CheckIn.checkin_date", passive_deletes=True
+    )
+    chat_sessions: Mapped[list["ChatSession"]] = related(
+        back_populates="owner", order_by="ChatSession.created_at"
+    )
 
 
 class UserSession(Base):

@@ -30,9 +30,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, CreatedAt, Timestamps
+from app.models.base import Base, CreatedAt, Timestamps, related
+from app.models.identity import User
 
 SESSION_STATUSES = ("active", "ended", "archived")
 MESSAGE_ROLES = ("user", "assistant", "system")
@@ -93,10 +94,11 @@ class TherapySession(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(20), server_default="active", index=True)
     ended_at: Mapped[datetime | None]
 
-    configuration: Mapped["SessionConfiguration"] = relationship(
+    user: Mapped[User | None] = related(back_populates="therapy_sessions")
+    configuration: Mapped["SessionConfiguration"] = related(
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True
     )
-    messages: Mapped[list["TherapyMessage"]] = relationship(
+    messages: Mapped[list["TherapyMessage"]] = related(
         back_populates="session",
         cascade="all, delete-orphan",
         passive_deletes=True,
@@ -134,7 +136,7 @@ class SessionConfiguration(CreatedAt, Base):
     temperature: Mapped[Decimal] = mapped_column(Numeric(3, 2), server_default=text("0.8"))
     max_response_output_tokens: Mapped[int | None] = mapped_column(server_default=text("4096"))
 
-    session: Mapped[TherapySession] = relationship(back_populates="configuration")
+    session: Mapped[TherapySession] = related(back_populates="configuration")
 
 
 class TherapyMessage(CreatedAt, Base):
@@ -157,7 +159,7 @@ class TherapyMessage(CreatedAt, Base):
     content_redacted: Mapped[str | None]
     metadata_: Mapped[Any | None] = mapped_column("metadata")
 
-    session: Mapped[TherapySession] = relationship(back_populates="messages")
+    session: Mapped[TherapySession] = related(back_populates="messages")
 
 
 # What researchers read: views over the tables above (created by therapy_3nf, owned by the
