@@ -363,8 +363,9 @@ $$
 
 
 def downgrade() -> None:
-    # Dropping tables whose foreign keys point at users, and the companion's columns of users.
-    ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE"})
+    # Dropping tables whose foreign keys point at users, and the companion's columns of users;
+    # its view first, as its writers lock them.
+    ddl.lock_tables({f"{SCHEMA}.users": "ACCESS EXCLUSIVE", "public.users": "ACCESS EXCLUSIVE"})
     op.execute(f"DROP VIEW {SCHEMA}.users")
     op.execute(f"DROP FUNCTION {SCHEMA}.insert_user()")
     op.drop_column("users", "onboarding_skipped", schema="public")

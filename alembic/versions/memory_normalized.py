@@ -751,9 +751,10 @@ def upgrade() -> None:
 def lock(tables: list[str]) -> None:
     """Take every lock up front: a write cannot slip in between a read and the drop that
     follows it, and autovacuum stays off tables this transaction is about to drop. Dropping a
-    table whose foreign key points at users locks users as strongly."""
+    table whose foreign key points at users locks users as strongly. The companion's users (a
+    view, replaced) first: locking it locks public.users, in the order its writers take them."""
     ddl.lock_tables(
-        {"public.users": "ACCESS EXCLUSIVE"}
+        {f"{SCHEMA}.users": "ACCESS EXCLUSIVE", "public.users": "ACCESS EXCLUSIVE"}
         | {f"{SCHEMA}.{table}": "ACCESS EXCLUSIVE" for table in tables}
     )
 
