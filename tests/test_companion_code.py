@@ -501,6 +501,14 @@ def test_user_router_is_told_why_an_email_of_another_systems_person_is_refused(
     assert "another system" in refused.orig.diag.message_primary
     assert "link that person to the companion explicitly" in refused.orig.diag.message_hint
 
+    person = sign_up(client)
+    refused = refusal(
+        client,
+        'UPDATE "memory"."users" SET "email" = \'sam@example.org\' WHERE "id" = :id',
+        id=person["id"],
+    )
+    assert "another system" in refused.orig.diag.message_primary
+
 
 def test_user_router_is_refused_an_email_its_own_person_has(client: Connection):
     person = sign_up(client)

@@ -356,6 +356,7 @@ CONVERSATION_TABLES = {  # legacy name -> new name
     "crisis_flags": "user_crisis_flags",
 }
 SESSION_FK = "fk_crisis_flags_session_id_conversation_messages"
+CONTINUITY_FK = "fk_user_conversation_continuity_conversation_id_user_co_a260"
 
 
 @dataclass(frozen=True)
@@ -438,7 +439,7 @@ LEGACY_NULLS = {
     },
     "feedback": {
         "feedback_type": Fill("text", "'general'"),
-        "created_at": Fill("timestamptz", "coalesce(t.processed_at, now())"),
+        "created_at": Fill("timestamptz", "now()"),
         "status": Fill("text", "'pending'"),
     },
     "user_feedback_log": {"created_at": Fill("timestamptz", "now()")},
@@ -465,6 +466,7 @@ LOST_ON_DOWNGRADE = {
         f"memory.{table.name}": " OR ".join(
             f"length({column}) > {legacy.removeprefix('varchar(').removesuffix(')')}"
             for column, legacy in table.retyped.items()
+            if legacy.startswith("varchar")
         )
         for table in ROUTER_TABLES
         if any(legacy.startswith("varchar") for legacy in table.retyped.values())
@@ -1258,9 +1260,6 @@ def reshape_router_tables() -> None:
         ["conversation_id"], ["id"], source_schema=SCHEMA, referent_schema=SCHEMA,
         ondelete="CASCADE",
     )  # fmt: skip
-
-
-CONTINUITY_FK = "fk_user_conversation_continuity_conversation_id_user_co_a260"
 
 
 def bridge_users() -> None:
