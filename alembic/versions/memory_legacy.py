@@ -25,11 +25,11 @@ which gains the companion's `name` and `onboarding_skipped`. The companion gives
 its own an `onboarding_skipped` flag (default false) and no other system has one: the view shows
 the people who have it. Inserting into the view (how its rows are brought in) makes a person of
 the platform; a legacy row's missing flag is false, its default, and a missing created_at or
-updated_at the time it is brought in (`public.users` requires them). Updates and deletes go
-through the view as through a table.
+updated_at the other one, else the time it is brought in (`public.users` requires both). Updates
+and deletes go through the view as through a table.
 
-One addition to the source: `memory_profiles.updated_at` is kept current by the database trigger
-every table with that column has here.
+One addition to the source: `memory_profiles.updated_at` and `conversation_continuity.updated_at`
+are kept current by the database trigger every table with that column has here.
 
 Revision ID: memory_legacy
 Revises: platform
