@@ -85,6 +85,8 @@ LEGACY_PROFILES = [
             "stuck_points": ["can't say no", "procrastinating on applications"],
             "summary": "Anna, 34, burnt out at work; anxious attachment.",
             "mood_trends": ["low on Mondays", "better after exercise"],
+            "relationship_dynamics": ["withdraws when criticised"],
+            "insight_notes": ["Rest is not a reward for finishing everything."],
             "biggest_challenge": "Saying no",
             "hopes_to_achieve": ["calmer mornings", "a job I like"],
             "therapy_duration": "6 months",
@@ -446,6 +448,31 @@ def list_items_read_naturally_in_their_original_order(connection: Connection) ->
         {"u": ANNA},
     ).one()
     assert tuple(therapy) == (["CBT", "somatic"], "warm but direct")
+
+
+@after_upgrade("memory_normalized")
+def what_the_companion_requires_of_a_legacy_item_is_derived_from_its_profile(
+    connection: Connection,
+) -> None:
+    trends = scalars(
+        connection, "SELECT recorded_date::text FROM memory.user_mood_trends WHERE user_id = :u",
+        u=ANNA,
+    )  # fmt: skip
+    assert trends == ["2024-06-01", "2024-06-01"]  # the day her profile was last updated
+    dynamic = connection.execute(
+        sa.text(
+            "SELECT dynamic_pattern, relationship_type FROM memory.user_relationship_dynamics "
+            "WHERE user_id = :u"
+        ),
+        {"u": ANNA},
+    ).one()
+    assert tuple(dynamic) == ("withdraws when criticised", "unspecified")
+    note = connection.execute(
+        sa.text("SELECT insight_title, insight_content FROM memory.user_insight_notes "
+                "WHERE user_id = :u"),
+        {"u": ANNA},
+    ).one()  # fmt: skip
+    assert note.insight_title == note.insight_content  # a title of its first 100 characters
 
 
 @after_upgrade("memory_normalized")
