@@ -25,6 +25,12 @@ REJECT_TABLES = [
             ("conversations", "user_conversations"),
             ("conversation_messages", "user_conversation_messages"),
             ("crisis_flags", "user_crisis_flags"),
+            ("conversation_continuity", "user_conversation_continuity"),
+            ("feedback", "feedback"),
+            ("feedback_log", "user_feedback_log"),
+            ("user_preferences", "user_preferences"),
+            ("emotional_trends", "user_emotional_trends"),
+            ("value_compass", "user_value_compass"),
         )
     ),
 ]

@@ -19,7 +19,13 @@ from app.queries.memory import read_user_memory
 from tests.support import migration_config
 
 # Legacy rows kept aside keep the legacy tables' user_id: no foreign key, so no cascade.
-UNLINKED = {"conversations_rejected", "conversation_messages_rejected", "crisis_flags_rejected"}
+UNLINKED = {
+    f"{legacy}_rejected"
+    for legacy in (
+        "conversations", "conversation_messages", "crisis_flags", "conversation_continuity",
+        "feedback", "feedback_log", "user_preferences", "emotional_trends", "value_compass",
+    )
+}  # fmt: skip
 
 
 def memory_models() -> list[type]:
@@ -32,7 +38,12 @@ def memory_models() -> list[type]:
 
 def sample_row(model: type, user_id: uuid.UUID, conversation_id: uuid.UUID) -> object:
     """A row of `model` for `user_id` with every required column filled."""
-    samples = {sa.Text: "x", sa.Date: date(2025, 1, 1), JSONB: {"kept": True}}
+    samples = {
+        sa.Text: "x",
+        sa.Date: date(2025, 1, 1),
+        JSONB: {"kept": True},
+        sa.UUID: uuid.uuid4(),
+    }
     values = {"user_id": user_id}
     for column in model.__table__.columns:
         if column.nullable or column.server_default is not None or column.name in values:
@@ -72,7 +83,7 @@ def test_deleting_a_user_removes_all_their_memory_and_nothing_else(session: Sess
     session.flush()
 
     remaining = rows_by_table(session)
-    assert len(remaining) == 47
+    assert len(remaining) == 56
     for table, users in remaining.items():
         expected = {leaving.id, staying.id} if table in UNLINKED else {staying.id}
         assert users == expected, table
@@ -96,14 +107,14 @@ def test_ratings_outside_their_scale_are_refused(session: Session):
          "ck_user_goals_progress_percentage"),
         (lambda u: memory.UserSleepRoutine(user_id=u, sleep_duration_hours=Decimal(25)),
          "ck_user_sleep_routine_sleep_duration_hours"),
-        (lambda u: memory.UserFeedbackLog(user_id=u, feedback_type="rating", rating=6),
-         "ck_user_feedback_log_rating"),
-        (lambda u: memory.UserEmotionalTrend(
-            user_id=u, period_start=date(2025, 2, 1), period_end=date(2025, 1, 1)),
-         "ck_user_emotional_trends_period"),
+        (lambda u: memory.UserFeedbackLog(user_id=u, rating=6), "ck_user_feedback_log_rating"),
+        (lambda u: memory.UserEmotionalTrend(user_id=u, mood_score=0),
+         "ck_user_emotional_trends_mood_score"),
+        (lambda u: memory.Feedback(user_id=u, raw_feedback="x", status="lost"),
+         "ck_feedback_status"),
     ],
 )  # fmt: skip
-def test_levels_and_periods_are_checked(session: Session, row, constraint):
+def test_levels_and_statuses_are_checked(session: Session, row, constraint):
     user = identity.User()
     session.add(user)
     session.flush()
@@ -176,7 +187,7 @@ def test_every_legacy_field_has_exactly_one_home(databases):
                 "'memory' AND table_name = 'memory_profiles' AND data_type = 'jsonb'"
             )
         ).all()
-    homes = [*spec.LIST_HOMES, *spec.ANSWER_HOMES]
+    homes = [*spec.LIST_HOMES, *spec.ANSWER_HOMES, *spec.ARRAY_HOMES]
     assert sorted(homes) == sorted(legacy)
     assert len(set(homes)) == len(homes) == 42
 
@@ -217,5 +228,6 @@ def test_a_users_memory_is_read_in_one_round_trip(engine: Engine, session: Sessi
     assert themes == ["first", "second", "third", "fourth"]
     assert remembered.lists["goals"][0]["status"] == "completed"
     assert remembered.lists["people"] == []
-    assert set(remembered.lists) >= {"stuck_points", "value_compass", "emotional_trends"}
+    assert set(remembered.lists) >= {"stuck_points", "emotional_trends"}
+    assert set(remembered.details) >= {"value_compass", "therapy_preferences"}
     assert "conversations" not in remembered.lists

@@ -18,8 +18,8 @@ never dropped: roles belong to the whole server):
       removed by the application (its partitions get no privilege at all: everything goes
       through the parent);
     * the migrations' bookkeeping (`coaching.migration_rejects`, `coaching.backfilled_users`,
-      memory's `*_rejected` tables and `user_profile_legacy_values`): nothing, it is for
-      operators and downgrades.
+      memory's `*_rejected` tables, `user_profile_legacy_values` and `legacy_nulls`): nothing,
+      it is for operators and downgrades.
   Tables a later revision creates in a context schema get the same (ALTER DEFAULT PRIVILEGES,
   for the owner's objects), except in `auth`, whose new tables (audit partitions among them) stay
   closed until granted, and in `public`. `auth.maintain_audit_log_partitions` runs with its
@@ -33,8 +33,8 @@ never dropped: roles belong to the whole server):
   no more) and, in this database, has a search_path that puts its context's schema first, so
   the system's unqualified SQL finds its own tables and the bridges its schema holds (its view
   of `users`, ...). The bot's and the coach's logins also run in UTC, as their own databases
-  did (they write naive datetimes). Where the migration owner may not create roles or set another role's defaults, a
-  WARNING gives the statement a DBA runs once.
+  did (they write naive datetimes). Where the migration owner may not create roles or set
+  another role's defaults, a WARNING gives the statement a DBA runs once.
 
 Downgrade: every grant above is revoked, the default privileges removed, the function back to
 running with its caller's rights. The roles stay, and so does the analyst's membership of the
@@ -84,7 +84,14 @@ BOOKKEEPING = (
     "memory.conversations_rejected",
     "memory.conversation_messages_rejected",
     "memory.crisis_flags_rejected",
+    "memory.conversation_continuity_rejected",
+    "memory.feedback_rejected",
+    "memory.feedback_log_rejected",
+    "memory.user_preferences_rejected",
+    "memory.emotional_trends_rejected",
+    "memory.value_compass_rejected",
     "memory.user_profile_legacy_values",
+    "memory.legacy_nulls",
 )
 ANALYST_TABLES = ("coaching.engagement_analytics", "chat.metrics")
 WRITE = "SELECT, INSERT, UPDATE, DELETE"

@@ -73,6 +73,12 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(server_default=true())
     preferences: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
 
+    # memory (seed 001): the companion's profile of its people, who are the people with an
+    # onboarding flag (memory.users shows them; their `password` is password_hash).
+    name: Mapped[str | None]
+    onboarding_skipped: Mapped[bool | None]
+    onboarding_completed_at: Mapped[datetime | None]
+
     # What each context holds of the person (loaded only when a read asks: `related`).
     therapy_sessions: Mapped[list["TherapySession"]] = related(
         back_populates="user", order_by="TherapySession.created_at.desc()"

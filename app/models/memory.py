@@ -9,21 +9,39 @@ of these shapes, each a mixin below:
   `position` its place in the array, its text in the item column (declared first). An element
   that was not a plain string (a number, an object, a nested array, null) is also kept as
   `legacy_value`, so the downgrade gives it back exactly.
-- `OwnedByUser`: anything else of a user's (conversations, messages, crisis flags, feedback).
+- `OwnedByUser`: anything else of a user's (conversations, messages, crisis flags, feedback,
+  session continuity).
+
+Tables and columns are the companion's own (its post-migration schema): its Prisma client reads
+and writes them as they are, its people through the `memory.users` view over `public.users`
+(created by the revisions, not mapped here: `app.models.identity.User` is the person).
 
 `user_profile_legacy_values` keeps the few legacy values those rows cannot say by themselves (a
 bare value, `[]` or JSON null where a list was expected; anything but a plain string where a text
-answer was expected). The `*_rejected` tables hold the legacy rows the normalization could not
-place (a profile with no user, a second profile of one user, a message whose conversation is
-unknown, ...) exactly as they were, with the reason. docs/SEEDS.md maps every legacy field.
+answer was expected), `legacy_nulls` the legacy NULLs filled in where the companion requires a
+value. The `*_rejected` tables hold the legacy rows the normalization could not place (a profile
+with no user, a second profile of one user, a message whose conversation is unknown, ...)
+exactly as they were, with the reason. docs/SEEDS.md maps every legacy field.
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, event, false, func, true
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Time,
+    event,
+    false,
+    func,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
@@ -102,8 +120,7 @@ class Deactivatable:
 class UserProfileSummary(OnePerUser, Base):
     """What was `memory_profiles`, without its lists: levels and the intake's text answers.
 
-    `id` is the legacy profile's. created_at and updated_at stay nullable as the legacy columns
-    were (a legacy profile may lack them); the database keeps updated_at current from now on.
+    `id` is the legacy profile's; so are created_at and updated_at (where it had them).
     """
 
     __tablename__ = "user_profile_summary"
@@ -124,12 +141,10 @@ class UserProfileSummary(OnePerUser, Base):
     summary: Mapped[str | None]
     therapy_type: Mapped[str | None]
     therapy_duration: Mapped[str | None]
-    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
 
 
 class UserAiPreference(OnePerUser, Base):
-    """How the user wants the AI to talk to them (legacy therapeutic_approach, preferred_tone)."""
+    """How the user wants the AI to talk to them (legacy therapeutic_approach)."""
 
     __tablename__ = "user_ai_preferences"
 
@@ -151,6 +166,18 @@ class UserAiPreference(OnePerUser, Base):
     crisis_sensitivity_level: Mapped[int | None] = rating()
     preferred_language: Mapped[str | None]
     notes: Mapped[str | None]
+
+
+class UserTherapyPreference(OnePerUser, Base):
+    """The therapy the user prefers (legacy preferred_therapy_styles and preferred_tone)."""
+
+    __tablename__ = "user_therapy_preferences"
+
+    preferred_therapy_styles: Mapped[list[str] | None]
+    preferred_tone: Mapped[str | None]
+    communication_style: Mapped[str | None]
+    feedback_frequency: Mapped[str | None]
+    session_length_preference: Mapped[int | None]
 
 
 class UserSleepRoutine(OnePerUser, Base):
@@ -206,18 +233,15 @@ class UserSpiritualPath(OnePerUser, Base):
     notes: Mapped[str | None]
 
 
-class UserConversationContinuity(OnePerUser, Base):
-    """Where the last session left off, so the next one picks up the thread."""
+class UserValueCompass(OnePerUser, Base):
+    """The values the user steers by, and those they refuse (legacy value_compass)."""
 
-    __tablename__ = "user_conversation_continuity"
+    __tablename__ = "user_value_compass"
 
-    last_conversation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="SET NULL"), index=True
-    )
-    last_session_summary: Mapped[str | None]
-    open_threads: Mapped[list[str] | None]
-    next_session_focus: Mapped[str | None]
-    last_interaction_at: Mapped[datetime | None]
+    core_values: Mapped[list[str] | None]
+    anti_values: Mapped[list[str] | None]
+    narrative: Mapped[str | None]
+    last_reflected_at: Mapped[datetime | None]
 
 
 # -- the lists the legacy profile kept as JSON arrays ---------------------------------------------
@@ -269,14 +293,6 @@ class UserGoal(LegacyList, Base):
     target_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(server_default="active")
     progress_percentage: Mapped[int] = between(0, 100, server_default="0")
-
-
-class UserPreferredTherapyStyle(LegacyList, Deactivatable, Base):
-    """Therapy styles the user prefers (legacy preferred_therapy_styles; no upstream table)."""
-
-    __tablename__ = "user_preferred_therapy_styles"
-
-    style_name: Mapped[str]
 
 
 class UserTraumaPattern(LegacyList, Deactivatable, Base):
@@ -404,14 +420,13 @@ class UserEmotionalPattern(LegacyList, Deactivatable, Base):
 class UserRelationshipDynamic(LegacyList, Deactivatable, Base):
     """Relationship patterns (legacy relationship_dynamics, in `dynamic_pattern`).
 
-    `relationship_type` is nullable, unlike upstream: a legacy item describes a dynamic and names
-    no relationship type, and inventing one would misinform the assistant.
+    A legacy item describes a dynamic and names no relationship type: its type is 'unspecified'.
     """
 
     __tablename__ = "user_relationship_dynamics"
 
-    dynamic_pattern: Mapped[str]
-    relationship_type: Mapped[str | None]
+    dynamic_pattern: Mapped[str | None]
+    relationship_type: Mapped[str]
     communication_style: Mapped[str | None]
     conflict_resolution: Mapped[str | None]
     emotional_safety_level: Mapped[int | None] = rating()
@@ -458,13 +473,13 @@ class UserStrength(LegacyList, Deactivatable, Base):
 class UserMoodTrend(LegacyList, Base):
     """Mood over time (legacy mood_trends, in `mood_label`).
 
-    `recorded_date` is nullable, unlike upstream: legacy trends carry no date.
+    A legacy trend carries no date: it is recorded on the day its profile was last updated.
     """
 
     __tablename__ = "user_mood_trends"
 
-    mood_label: Mapped[str]
-    recorded_date: Mapped[date | None]
+    mood_label: Mapped[str | None]
+    recorded_date: Mapped[date]
     mood_score: Mapped[int | None] = rating()
     contributing_factors: Mapped[list[str] | None]
     notes: Mapped[str | None]
@@ -556,13 +571,13 @@ class UserPreviousTherapy(LegacyList, Deactivatable, Base):
 class UserSuicidalThought(LegacyList, Base):
     """Suicidal ideation tracking (legacy suicidal_thoughts_initial, in `thought_content`).
 
-    `thought_date` is nullable, unlike upstream: the legacy intake answer carries no date.
+    The legacy intake answer carries no date: it is dated the day its profile was last updated.
     """
 
     __tablename__ = "user_suicidal_thoughts"
 
-    thought_content: Mapped[str]
-    thought_date: Mapped[date | None]
+    thought_content: Mapped[str | None]
+    thought_date: Mapped[date]
     intensity_level: Mapped[int | None] = rating()
     risk_level: Mapped[int | None] = between(0, 3)
     protective_factors: Mapped[list[str] | None]
@@ -573,52 +588,100 @@ class UserSuicidalThought(LegacyList, Base):
 class UserInsightNote(LegacyList, Deactivatable, Base):
     """Therapeutic insights (legacy insight_notes, in `insight_content`).
 
-    `insight_title` is nullable, unlike upstream: legacy notes have no title.
+    Legacy notes have no title: theirs is the note's first 100 characters.
     """
 
     __tablename__ = "user_insight_notes"
 
     insight_content: Mapped[str]
-    insight_title: Mapped[str | None]
+    insight_title: Mapped[str]
     insight_category: Mapped[str | None]
     importance_level: Mapped[int | None] = rating()
     related_themes: Mapped[list[str] | None]
     action_items: Mapped[list[str] | None]
 
 
-# -- lists with no legacy source (the routers' additions) -----------------------------------------
-
-
-class UserValueCompass(MemoryList, Deactivatable, Base):
-    """The values the user steers by, and how well their life lines up with each."""
-
-    __tablename__ = "user_value_compass"
-
-    value_name: Mapped[str]
-    description: Mapped[str | None]
-    importance_level: Mapped[int | None] = rating()
-    alignment_level: Mapped[int | None] = rating()
-
-
-EMOTIONAL_TREND_DIRECTIONS = ("improving", "stable", "declining", "fluctuating")
+# -- what the routers recorded before the seed: the legacy tables, reshaped --------------------
 
 
 class UserEmotionalTrend(MemoryList, Base):
-    """How the user's emotions moved over a period (computed by the app from check-ins)."""
+    """A mood the user recorded (legacy emotional_trends)."""
 
     __tablename__ = "user_emotional_trends"
+
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    mood_score: Mapped[int | None] = rating()
+    mood_label: Mapped[str | None]
+    notes: Mapped[str | None]
+
+
+class UserConversationContinuity(OwnedByUser, Base):
+    """Where a conversation left off, so the next session picks up the thread (legacy
+    conversation_continuity)."""
+
+    __tablename__ = "user_conversation_continuity"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="CASCADE"), index=True
+    )
+    last_message_count: Mapped[int] = mapped_column(server_default="0")
+    last_session_phase: Mapped[str] = mapped_column(server_default="start")
+    last_therapeutic_focus: Mapped[str | None]
+    last_emotional_state: Mapped[str | None]
+    last_timestamp: Mapped[datetime] = mapped_column(server_default=func.now())
+    session_duration_minutes: Mapped[int] = mapped_column(server_default="0")
+    is_resuming: Mapped[bool] = mapped_column(server_default=false())
+    continuity_context: Mapped[str | None]
+
+
+FEEDBACK_PRIORITIES = ("low", "medium", "high", "critical")
+FEEDBACK_STATUSES = ("pending", "processed", "resolved", "ignored")
+
+
+class Feedback(OwnedByUser, Base):
+    """What a user told the companion's makers about it (legacy feedback, same name)."""
+
+    __tablename__ = "feedback"
     __table_args__ = (
-        CheckConstraint("period_end >= period_start", name="period"),
-        CheckConstraint(f"trend_direction IN {EMOTIONAL_TREND_DIRECTIONS}", name="trend_direction"),
+        CheckConstraint(f"priority IN {FEEDBACK_PRIORITIES}", name="priority"),
+        CheckConstraint(f"status IN {FEEDBACK_STATUSES}", name="status"),
         {"schema": SCHEMA},
     )
 
-    period_start: Mapped[date]
-    period_end: Mapped[date]
-    dominant_emotion: Mapped[str | None]
-    average_mood: Mapped[Decimal | None] = between(1, 10)
-    trend_direction: Mapped[str | None]
-    notes: Mapped[str | None]
+    raw_feedback: Mapped[str]
+    ai_summary: Mapped[str | None]
+    priority: Mapped[str | None]
+    feedback_type: Mapped[str] = mapped_column(server_default="general")
+    device_info: Mapped[Any | None]
+    app_version: Mapped[str | None]
+    processed_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(server_default="pending")
+    tags: Mapped[list[str] | None]
+    metadata_: Mapped[Any | None] = mapped_column("metadata")
+
+
+class UserFeedbackLog(OwnedByUser, Base):
+    """A rating of a session (legacy feedback_log); `session_id` is the companion's own."""
+
+    __tablename__ = "user_feedback_log"
+
+    session_id: Mapped[uuid.UUID | None]
+    rating: Mapped[int | None] = between(1, 5)
+    comment: Mapped[str | None]
+
+
+class UserPreference(InMemorySchema, Timestamps, Base):
+    """How the app presents the companion to the user (legacy user_preferences, same name): one
+    row per user, keyed by the user."""
+
+    __tablename__ = "user_preferences"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), primary_key=True)
+    show_text_response: Mapped[bool] = mapped_column(server_default=true())
+    play_audio_response: Mapped[bool] = mapped_column(server_default=true())
+    preferred_therapist_name: Mapped[str | None]
+    daily_reminder_time: Mapped[datetime | None]
+    timezone: Mapped[str | None]
 
 
 # -- a legacy profile field's value, where the rows above cannot say it --------------------------
@@ -641,7 +704,7 @@ class UserProfileLegacyValue(InMemorySchema, Base):
 
 
 class ConversationColumns:
-    """The legacy conversation's columns, kept as they were (nullable, `context_json` as json)."""
+    """The legacy conversation's columns (nullable, `context_json` as json)."""
 
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -655,7 +718,7 @@ class ConversationColumns:
 
 
 class MessageColumns:
-    """The legacy message's columns, kept as they were."""
+    """The legacy message's columns."""
 
     created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
     input_type: Mapped[str | None]
@@ -669,7 +732,7 @@ class MessageColumns:
 
 
 class CrisisFlagColumns:
-    """The legacy crisis flag's columns, kept as they were."""
+    """The legacy crisis flag's columns."""
 
     flag_type: Mapped[str | None]
     triggered_at: Mapped[datetime | None]
@@ -677,16 +740,18 @@ class CrisisFlagColumns:
 
 
 class UserConversation(ConversationColumns, InMemorySchema, UUIDPrimaryKey, Base):
-    """A conversation with the companion (was `conversations`)."""
+    """A conversation with the companion (was `conversations`); started when it is created."""
 
     __tablename__ = "user_conversations"
 
     user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class UserConversationMessage(MessageColumns, UUIDPrimaryKey, Base):
-    """One exchange of a conversation (was `conversation_messages`)."""
+    """One exchange with the companion (was `conversation_messages`), in a conversation or not."""
 
     __tablename__ = "user_conversation_messages"
     __table_args__ = (
@@ -695,9 +760,11 @@ class UserConversationMessage(MessageColumns, UUIDPrimaryKey, Base):
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="CASCADE")
     )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    flagged: Mapped[bool] = mapped_column(server_default=false())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -713,22 +780,25 @@ class UserCrisisFlag(CrisisFlagColumns, OwnedByUser, Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(f"{SCHEMA}.user_conversation_messages.id", ondelete="SET NULL"), index=True
     )
+    flag_type: Mapped[str] = mapped_column()  # a column of its own, not the mixin's
+    triggered_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    reviewed: Mapped[bool] = mapped_column(server_default=false())
 
 
-class UserFeedbackLog(OwnedByUser, Base):
-    """The user's feedback on a conversation or a single response."""
+# -- a legacy NULL filled in where the companion requires a value --------------------------------
 
-    __tablename__ = "user_feedback_log"
 
-    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(f"{SCHEMA}.user_conversations.id", ondelete="SET NULL"), index=True
-    )
-    message_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(f"{SCHEMA}.user_conversation_messages.id", ondelete="SET NULL"), index=True
-    )
-    feedback_type: Mapped[str]
-    rating: Mapped[int | None] = between(1, 5)
-    comment: Mapped[str | None]
+class LegacyNull(InMemorySchema, Base):
+    """A legacy row's NULL in a column the companion requires, and the value it was given: the
+    downgrade gives the NULL back while the row still holds that value."""
+
+    __tablename__ = "legacy_nulls"
+
+    table_name: Mapped[str] = mapped_column(primary_key=True)
+    row_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    column_name: Mapped[str] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
+    filled: Mapped[str]
 
 
 # -- legacy rows the normalization could not place, exactly as they were ------------------------
@@ -826,3 +896,98 @@ class RejectedCrisisFlag(Rejected, CrisisFlagColumns, InMemorySchema, UUIDPrimar
 
     user_id: Mapped[uuid.UUID | None]
     session_id: Mapped[uuid.UUID | None]
+
+
+# The companion's dump: `timestamp` without time zone, `varchar(n)`, `time`.
+NAIVE = DateTime(timezone=False)
+
+
+class RejectedContinuity(Rejected, InMemorySchema, UUIDPrimaryKey, Base):
+    """A legacy continuity of a user or conversation that does not exist, or was set aside."""
+
+    __tablename__ = "conversation_continuity_rejected"
+
+    user_id: Mapped[uuid.UUID]
+    conversation_id: Mapped[uuid.UUID]
+    last_message_count: Mapped[int] = mapped_column(server_default="0")
+    last_session_phase: Mapped[str] = mapped_column(String(50), server_default="start")
+    last_therapeutic_focus: Mapped[str | None]
+    last_emotional_state: Mapped[str | None] = mapped_column(String(50))
+    last_timestamp: Mapped[datetime] = mapped_column(server_default=func.now())
+    session_duration_minutes: Mapped[int | None] = mapped_column(server_default="0")
+    is_resuming: Mapped[bool | None] = mapped_column(server_default=false())
+    continuity_context: Mapped[str | None]
+    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+
+
+class RejectedFeedback(Rejected, InMemorySchema, UUIDPrimaryKey, Base):
+    """Legacy feedback of a user who does not exist."""
+
+    __tablename__ = "feedback_rejected"
+
+    user_id: Mapped[uuid.UUID]
+    raw_feedback: Mapped[str]
+    ai_summary: Mapped[str | None]
+    priority: Mapped[str | None] = mapped_column(String(20))
+    feedback_type: Mapped[str | None] = mapped_column(String(50), server_default="general")
+    device_info: Mapped[Any | None]
+    app_version: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+    processed_at: Mapped[datetime | None]
+    status: Mapped[str | None] = mapped_column(String(20), server_default="pending")
+    tags: Mapped[list[str] | None]
+    metadata_: Mapped[Any | None] = mapped_column("metadata")
+
+
+class RejectedFeedbackLog(Rejected, InMemorySchema, Base):
+    """A legacy session rating without a valid user."""
+
+    __tablename__ = "feedback_log_rejected"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID | None]
+    session_id: Mapped[uuid.UUID | None]
+    rating: Mapped[int | None]
+    comment: Mapped[str | None]
+    created_at: Mapped[datetime | None] = mapped_column(NAIVE, server_default=func.now())
+
+
+class RejectedUserPreference(Rejected, InMemorySchema, Base):
+    """Legacy preferences of a user who does not exist."""
+
+    __tablename__ = "user_preferences_rejected"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    show_text_response: Mapped[bool | None] = mapped_column(server_default=true())
+    play_audio_response: Mapped[bool | None] = mapped_column(server_default=true())
+    preferred_therapist_name: Mapped[str | None]
+    daily_reminder_time: Mapped[time | None] = mapped_column(Time)
+    timezone: Mapped[str | None]
+
+
+class RejectedEmotionalTrend(Rejected, InMemorySchema, Base):
+    """A legacy mood record without a valid user."""
+
+    __tablename__ = "emotional_trends_rejected"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID | None]
+    recorded_at: Mapped[datetime | None] = mapped_column(NAIVE, server_default=func.now())
+    mood_score: Mapped[int | None]
+    mood_label: Mapped[str | None]
+    notes: Mapped[str | None]
+    created_at: Mapped[datetime | None] = mapped_column(NAIVE, server_default=func.now())
+
+
+class RejectedValueCompass(Rejected, InMemorySchema, Base):
+    """A legacy value compass without a valid user, or a user's older one."""
+
+    __tablename__ = "value_compass_rejected"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID | None]
+    core_values: Mapped[list[str] | None]
+    anti_values: Mapped[list[str] | None]
+    narrative: Mapped[str | None]
+    last_reflected_at: Mapped[datetime | None] = mapped_column(NAIVE)

@@ -302,7 +302,7 @@ QUERIES = [
         tuple(f"memory.{table.name}" for table in memory.memory_list_tables()),
         "SELECT user_id FROM memory.user_profile_summary ORDER BY random() LIMIT 1000",
         lambda session, key: memory.read_user_memory(session, key),
-        rows_in_tables=f"{ROWS:,} list items in 29 tables (about {ITEMS_PER_PROFILE} a user)",
+        rows_in_tables=f"{ROWS:,} list items in 28 tables (about {ITEMS_PER_PROFILE} a user)",
         why="its answer is a user's every remembered item, about 160 kB of JSON here: the "
         "server takes about 7 ms to build it (29 index scans, a JSON object per item, each "
         "list sorted) and 2 ms to plan 36 subqueries; the client about 3 ms to read and parse "

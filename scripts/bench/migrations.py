@@ -111,17 +111,18 @@ CASES = [
             up(
                 "memory_normalized",
                 *MEMORY,
-                why="expands every profile's 29 JSON arrays into rows (an md5 id and the item's "
+                why="expands every profile's 28 JSON arrays into rows (an md5 id and the item's "
                 "text per element, the unusual values kept aside in the same read) and renders the "
-                "13 text answers, then builds 36 primary keys, 6 unique keys, 29 user_id indexes "
-                "and 36 foreign keys after the load; the floor copies finished rows. Against a "
+                "13 text answers and one text[] answer, then builds 36 primary keys, 7 unique "
+                "keys, 28 user_id indexes and 36 foreign keys after the load; the floor copies "
+                "finished rows. Against a "
                 "floor expanding the same arrays with the same expressions it is about 1.7x "
                 "(docs/PERFORMANCE.md)",
             ),
             down(
                 "memory_normalized",
                 "memory_legacy",
-                why="gathers every list row back into its profile's JSON arrays (29 aggregates, "
+                why="gathers every list row back into its profile's JSON arrays (28 aggregates, "
                 "each reading its table in (user, position) order), compares the values kept "
                 "aside, and writes the wide profiles back compressed (TOAST); the floor copies "
                 "the list rows once",

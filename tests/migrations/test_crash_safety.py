@@ -118,11 +118,15 @@ CASES = [
             *inside("WITH profile AS MATERIALIZED"),  # the first list table's load
             right_after("DROP TABLE memory.memory_profiles"),  # every profile moved
             right_after("UPDATE memory.user_crisis_flags SET created_at"),  # conversations tied
+            right_after("ALTER TABLE memory.user_preferences ALTER COLUMN"),  # router tables
+            right_after("CREATE VIEW memory.users"),  # the companion's users bridged anew
         ],
         downgrade_points=[
             KillPoint(
                 TAKING_LOCKS, blocked_by="LOCK TABLE memory.user_themes IN ACCESS SHARE MODE"
             ),
+            right_after("CREATE VIEW memory.users"),  # the legacy users bridged again
+            right_after("INSERT INTO memory.conversation_continuity"),  # router rows put back
             right_after("INSERT INTO memory.crisis_flags"),  # rejected conversations put back
             *inside("INSERT INTO memory.memory_profiles (id, user_id"),  # the profiles rebuilt
             right_after("INSERT INTO memory.memory_profiles (id, user_id"),

@@ -1,14 +1,15 @@
-"""memory_normalized on hostile legacy memory: every column of the four legacy tables at the edges
+"""memory_normalized on hostile legacy memory: every column of the ten legacy tables at the edges
 of its type.
 
 tests/test_memory_roundtrip.py throws any JSON shape at the 42 profile fields, with short strings
 and ordinary dates. Here the strings are hostile too (1 MB, SQL, every Unicode plane, JSON-looking
-text, inside arrays or bare), numbers beyond any float, timestamps from 4714 BC to +-infinity
-(which decide which of a user's profiles wins), conversations, messages and crisis flags that
-point nowhere, a json column holding text jsonb would normalize. Whatever they hold, the upgrade
-succeeds, every legacy row is moved or set aside with its reason (and so counted in the migration
-ledger), and the downgrade gives the four legacy tables back exactly (row text: JSON null is not
-SQL NULL, duplicate keys stay).
+text, inside arrays or bare, the longest a varchar(n) takes), numbers beyond any float, timestamps
+from 4714 BC to +-infinity (which decide which of a user's profiles and value compasses wins), a
+reminder at 24:00, conversations, messages, crisis flags and router rows that point nowhere, NULLs
+wherever the companion's dump allowed them, a json column holding text jsonb would normalize.
+Whatever they hold, the upgrade succeeds, every legacy row is moved or set aside with its reason
+(and so counted in the migration ledger), and the downgrade gives the ten legacy tables back
+exactly (row text: JSON null is not SQL NULL, duplicate keys stay, a NULL filled in is NULL again).
 """
 
 import uuid
@@ -45,7 +46,14 @@ HOMES = {
     "conversations": "user_conversations",
     "conversation_messages": "user_conversation_messages",
     "crisis_flags": "user_crisis_flags",
+    "conversation_continuity": "user_conversation_continuity",
+    "feedback": "feedback",
+    "feedback_log": "user_feedback_log",
+    "user_preferences": "user_preferences",
+    "emotional_trends": "user_emotional_trends",
+    "value_compass": "user_value_compass",
 }
+KEYS = {"user_preferences": "user_id"}  # the others: id
 
 
 def maybe(values: st.SearchStrategy) -> st.SearchStrategy:
@@ -77,6 +85,13 @@ def profiles(draw) -> dict:
 
 
 users = st.sampled_from([None, NOBODY, *USERS])
+someone = st.sampled_from([NOBODY, *USERS])  # a NOT NULL user_id
+times = st.one_of(
+    st.sampled_from(["00:00:00", "23:59:59.999999", "24:00:00"]),
+    st.times().map(lambda moment: moment.isoformat()),
+)
+priorities = st.sampled_from(REVISION.FEEDBACK_PRIORITIES)
+statuses = st.sampled_from(REVISION.FEEDBACK_STATUSES)
 
 
 @st.composite
@@ -149,7 +164,60 @@ def legacy_memory(draw) -> dict[str, list[dict]]:
         "conversations": conversations,
         "conversation_messages": messages,
         "crisis_flags": flags,
+        **draw(router_rows([NOWHERE, *(c["id"] for c in conversations)])),
     }
+
+
+def rows_of(columns: dict, max_size: int = 3, key: str = "id") -> st.SearchStrategy[list[dict]]:
+    return st.lists(
+        st.fixed_dictionaries(columns), max_size=max_size, unique_by=lambda row: row[key]
+    )
+
+
+@st.composite
+def router_rows(draw, conversations: list[str]) -> dict[str, list[dict]]:
+    """The companion's router tables as its dump allows them, NULLs included."""
+    uuids = st.uuids().map(str)
+    return {
+        "conversation_continuity": draw(rows_of({
+            "id": uuids, "user_id": someone, "conversation_id": st.sampled_from(conversations),
+            "last_message_count": integers(32), "last_session_phase": texts(50),
+            "last_therapeutic_focus": maybe(texts()), "last_emotional_state": maybe(texts(50)),
+            "last_timestamp": timestamps(), "session_duration_minutes": maybe(integers(32)),
+            "is_resuming": maybe(st.booleans()), "continuity_context": maybe(texts()),
+            "created_at": maybe(timestamps()), "updated_at": maybe(timestamps()),
+        })),
+        "feedback": draw(rows_of({
+            "id": uuids, "user_id": someone, "raw_feedback": texts(),
+            "ai_summary": maybe(texts()), "priority": maybe(priorities),
+            "feedback_type": maybe(texts(50)), "device_info": jsonb,
+            "app_version": maybe(texts(20)), "created_at": maybe(timestamps()),
+            "processed_at": maybe(timestamps()), "status": maybe(statuses),
+            "tags": maybe(st.lists(maybe(texts(40)), max_size=3)), "metadata": jsonb,
+        })),
+        "feedback_log": draw(rows_of({
+            "id": uuids, "user_id": users, "session_id": maybe(uuids),
+            "rating": maybe(st.integers(1, 5)), "comment": maybe(texts()),
+            "created_at": maybe(timestamps()),
+        })),
+        "user_preferences": draw(rows_of({
+            "user_id": someone, "show_text_response": maybe(st.booleans()),
+            "play_audio_response": maybe(st.booleans()),
+            "preferred_therapist_name": maybe(texts()), "daily_reminder_time": maybe(times),
+            "timezone": maybe(texts()),
+        }, key="user_id")),
+        "emotional_trends": draw(rows_of({
+            "id": uuids, "user_id": users, "recorded_at": maybe(timestamps()),
+            "mood_score": maybe(st.integers(1, 10)), "mood_label": maybe(texts()),
+            "notes": maybe(texts()), "created_at": maybe(timestamps()),
+        })),
+        "value_compass": draw(rows_of({
+            "id": uuids, "user_id": users,
+            "core_values": maybe(st.lists(maybe(texts(40)), max_size=3)),
+            "anti_values": maybe(st.lists(maybe(texts(40)), max_size=3)),
+            "narrative": maybe(texts()), "last_reflected_at": maybe(timestamps()),
+        })),
+    }  # fmt: skip
 
 
 def ids(connection: Connection, sql: str) -> set[str]:
@@ -160,7 +228,7 @@ def row_texts(connection: Connection) -> dict[str, list[str]]:
     """Each legacy table's rows as PostgreSQL prints them: stricter than `=` on every column."""
     return {
         table: connection.scalars(
-            sa.text(f"SELECT t::text FROM memory.{table} t ORDER BY id")
+            sa.text(f"SELECT t::text FROM memory.{table} t ORDER BY {KEYS.get(table, 'id')}")
         ).all()
         for table in HOMES
     }
@@ -209,8 +277,21 @@ def profile(id: int, **values) -> dict:
         ],
         "conversation_messages": [],
         "crisis_flags": [],
+        "conversation_continuity": [],
+        "feedback": [],
+        "feedback_log": [],
+        "user_preferences": [
+            dict(user_id=USERS[0], show_text_response=None, play_audio_response=None,
+                 preferred_therapist_name="'", daily_reminder_time="24:00:00", timezone=None)
+        ],
+        "emotional_trends": [],
+        "value_compass": [
+            dict(id=str(uuid.UUID(int=20 + n)), user_id=USERS[0], core_values=None,
+                 anti_values=[None], narrative="", last_reflected_at=moment)
+            for n, moment in enumerate(["infinity", None, "-infinity"])
+        ],
     }
-)
+)  # fmt: skip
 def test_hostile_legacy_memory_is_moved_or_set_aside_and_comes_back_exactly(
     databases: Databases, memory
 ):
@@ -229,12 +310,13 @@ def test_hostile_legacy_memory_is_moved_or_set_aside_and_comes_back_exactly(
         with engine.connect() as connection:
             counted = ledger(connection, "memory_normalized")
             for table, home in HOMES.items():
-                moved = ids(connection, f"SELECT id FROM memory.{home}")
+                key = KEYS.get(table, "id")
+                moved = ids(connection, f"SELECT {key} FROM memory.{home}")
                 rejected = ids(
-                    connection, f"SELECT id FROM memory.{table}_rejected WHERE reason <> ''"
+                    connection, f"SELECT {key} FROM memory.{table}_rejected WHERE reason <> ''"
                 )
                 assert not moved & rejected, f"{table}: moved and set aside"
-                assert moved | rejected == {row["id"] for row in memory[table]}, table
+                assert moved | rejected == {row[key] for row in memory[table]}, table
                 accounted = (len(memory[table]), len(moved), len(rejected))
                 assert counted[f"memory.{home}"] == accounted, table
 

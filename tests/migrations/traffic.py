@@ -81,6 +81,20 @@ OPERATIONS = [
         needs="therapist_user",
     ),
     Operation(
+        "companion user insert",
+        "memory_legacy",
+        "INSERT INTO memory.users (id, name, email) "
+        "VALUES (gen_random_uuid(), 'writer', 'writer-' || gen_random_uuid() || '@example.org') "
+        "RETURNING id",
+        makes="companion_user",
+    ),
+    Operation(
+        "companion user update",
+        "memory_legacy",
+        "UPDATE memory.users SET name = 'writer ' || now() WHERE id = %(id)s",
+        needs="companion_user",
+    ),
+    Operation(
         "memory theme insert",
         "memory_normalized",
         "INSERT INTO memory.user_themes (user_id, theme_name) VALUES (%(id)s, 'writer')",
@@ -179,6 +193,12 @@ FILLS = [
         "SELECT id, 'fill' FROM public.users RETURNING id, user_id) "
         "INSERT INTO memory.conversation_messages (conversation_id, user_id, input_transcript) "
         "SELECT id, user_id, 'hello' FROM c, generate_series(1, 2)",
+        until="memory_normalized",
+    ),
+    Fill(
+        "memory_legacy",
+        "INSERT INTO memory.value_compass (id, user_id, core_values) "
+        "SELECT gen_random_uuid(), id, '{rest}' FROM public.users",
         until="memory_normalized",
     ),
     # The MVP: the auth provider's user id strings, a program week, a goal, moods.
