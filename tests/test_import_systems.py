@@ -256,6 +256,12 @@ def test_the_coachs_mvp_database_comes_in_as_written_and_its_phases_run_on_it(
     go_up_and_back(empty_engine, "coaching_phase4", "coaching_phase1")
     assert rows(empty_engine) == before
 
+    # Off the database, the context takes what its import recorded with it.
+    config = migration_config(empty_engine)
+    config.attributes[data_loss.ALLOW] = True
+    alembic.command.downgrade(config, "coaching_phase1@-1")
+    assert ledger(empty_engine, "coaching") == {}
+
 
 def test_a_role_the_coachs_enum_has_no_label_for_refuses_the_import(
     coach_source: Source, empty_engine: Engine
@@ -267,3 +273,75 @@ def test_a_role_the_coachs_enum_has_no_label_for_refuses_the_import(
     assert "public.messages: column role: character varying read as" in result.output
     assert "(1 rows)" in result.output
     assert heads(empty_engine) == ()
+
+
+# -- the companion ---------------------------------------------------------------------------------
+
+ANNA, BEN = uuid.UUID(int=0xA11A), uuid.UUID(int=0xBE11)
+TALK, SAID = uuid.UUID(int=0xC0), uuid.UUID(int=0x5A1D)
+COMPANION_ROWS = f"""
+SET timezone = 'UTC';
+INSERT INTO users VALUES
+    ('{ANNA}', 'Anna', 'anna@example.org', '2024-01-15 09:00', false, '2024-06-01 10:00'),
+    ('{BEN}', NULL, 'ben@example.org', '2024-02-20 09:00', NULL, NULL);
+INSERT INTO memory_profiles (user_id, awareness_level, suicidal_risk_level, themes, people,
+                             summary, sleep_routine, created_at, updated_at)
+VALUES ('{ANNA}', 7, 1, '["work", "sleep"]', '[{{"name": "Mia", "role": "sister"}}]',
+        '"Anna sleeps badly before Mondays."', '["early", ["nested"], 3]',
+        '2024-01-16 10:00+00', '2024-06-01 10:00+00'),
+       ('{BEN}', NULL, NULL, NULL, '[]', NULL, 'null', '2024-02-21 10:00+00', NULL);
+INSERT INTO conversations (id, user_id, started_at, title, context_json)
+VALUES ('{TALK}', '{ANNA}', '2024-06-01 20:00+00', 'Monday dread', '{{"a": 1,  "a": 2}}');
+INSERT INTO conversation_messages (id, user_id, conversation_id, input_transcript, tags)
+VALUES ('{SAID}', '{ANNA}', '{TALK}', 'I dread Mondays.', '{{dread,work}}');
+INSERT INTO crisis_flags (user_id, session_id, flag_type, triggered_at, reviewed)
+VALUES ('{ANNA}', '{SAID}', 'low_mood', '2024-06-01 20:05+00', false);
+INSERT INTO conversation_continuity (user_id, conversation_id, session_duration_minutes)
+VALUES ('{ANNA}', '{TALK}', NULL);
+INSERT INTO feedback (user_id, raw_feedback, feedback_type, status)
+VALUES ('{ANNA}', 'The voice is too fast.', NULL, NULL);
+INSERT INTO user_preferences (user_id, show_text_response, daily_reminder_time)
+VALUES ('{ANNA}', false, '21:30'), ('{BEN}', NULL, '07:30');
+INSERT INTO value_compass (id, user_id, core_values, last_reflected_at)
+VALUES (gen_random_uuid(), '{ANNA}', '{{honesty,rest}}', '2024-06-01 21:00');
+INSERT INTO auth.users VALUES ('{ANNA}', 'anna@example.org', 'hash', now());
+INSERT INTO storage.objects VALUES (gen_random_uuid(), 'avatars', 'anna.png', '{ANNA}');
+"""
+
+
+@pytest.fixture
+def companion_source(pg_server) -> Iterator[Source]:
+    with source_database("memory", pg_server.socket_dir) as source:
+        with source.engine.begin() as connection:
+            connection.connection.cursor().execute(COMPANION_ROWS)
+        yield source
+
+
+def test_the_companions_hosted_database_comes_in_and_the_hosts_schemas_are_left_alone(
+    companion_source: Source, empty_engine: Engine
+):
+    result = therapy_db(empty_engine, "import", "memory", "--from", companion_source.url)
+    assert result.exit_code == 0, result.output
+    for schema in ("auth", "storage", "realtime"):
+        assert f"left alone: schema {schema} (1 tables; not memory's)" in result.output
+    accounts = ledger(empty_engine, "memory")
+    assert accounts["memory.users"] == (2, 2, 0)
+    assert accounts["memory.memory_profiles"] == (2, 2, 0)
+    assert all(source == moved + rejected for source, moved, rejected in accounts.values())
+    assert len(accounts) == 11  # the people and ten tables of the companion's
+    profiles = "SELECT id, user_id, themes, people, summary, sleep_routine FROM {} ORDER BY id"
+    assert query(empty_engine, profiles.format("memory.memory_profiles")) == query(
+        companion_source.engine, profiles.format("memory_profiles")
+    )
+    talk = "SELECT id, title, context_json::text FROM {}"
+    assert query(empty_engine, talk.format("memory.conversations")) == query(
+        companion_source.engine, talk.format("conversations")
+    )
+    assert query(empty_engine, "SELECT id, email FROM memory.users ORDER BY id") == [
+        (ANNA, "anna@example.org"),
+        (BEN, "ben@example.org"),
+    ]
+
+    before = rows(empty_engine)
+    go_up_and_back(empty_engine, "memory_normalized", "memory_legacy")
+    assert rows(empty_engine) == before

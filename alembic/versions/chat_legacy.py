@@ -49,6 +49,7 @@ depends_on: str | Sequence[str] | None = None
 LOST_ON_DOWNGRADE = {
     "chat.*": "true",  # the chat system's data was not here before
     "public.users": "discord_id IS NOT NULL OR display_label IS NOT NULL",
+    "public.import_rejects": "context = 'chat'",
 }
 
 # Created and dropped explicitly below (create_type=False: creating the table does not create it).
@@ -111,6 +112,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE"})
+    ddl.forget_import("chat")
     op.execute("DROP VIEW chat.users")
     op.drop_table("sessions", schema="chat")
     SESSION_ORIGIN.drop(op.get_bind())

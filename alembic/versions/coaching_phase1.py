@@ -41,7 +41,10 @@ depends_on: str | Sequence[str] | None = None
 
 # What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
 # of these refuses unless told to. Table -> the condition of its rows that are lost.
-LOST_ON_DOWNGRADE = {"coaching.*": "true"}  # the coach's data was not here before
+LOST_ON_DOWNGRADE = {  # the coach's data was not here before
+    "coaching.*": "true",
+    "public.import_rejects": "context = 'coaching'",
+}
 
 NOW = sa.text("now()")
 MESSAGE_ROLE = postgresql.ENUM(
@@ -110,6 +113,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    ddl.forget_import("coaching")
     op.drop_table("messages", schema="coaching")
     op.drop_table("conversations", schema="coaching")
     op.execute("DROP FUNCTION coaching.app_id(text)")

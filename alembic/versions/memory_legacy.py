@@ -54,6 +54,7 @@ depends_on: str | Sequence[str] | None = None
 LOST_ON_DOWNGRADE = {
     "memory.*": "true",  # the companion's data was not here before
     "public.users": "name IS NOT NULL OR onboarding_skipped IS NOT NULL",
+    "public.import_rejects": "context = 'memory'",
 }
 
 SCHEMA = "memory"
@@ -366,6 +367,7 @@ def downgrade() -> None:
     # Dropping tables whose foreign keys point at users, and the companion's columns of users;
     # its view first, as its writers lock them.
     ddl.lock_tables({f"{SCHEMA}.users": "ACCESS EXCLUSIVE", "public.users": "ACCESS EXCLUSIVE"})
+    ddl.forget_import("memory")
     op.execute(f"DROP VIEW {SCHEMA}.users")
     op.execute(f"DROP FUNCTION {SCHEMA}.insert_user()")
     op.drop_column("users", "onboarding_skipped", schema="public")

@@ -44,6 +44,7 @@ depends_on: str | Sequence[str] | None = None
 LOST_ON_DOWNGRADE = {
     "therapy.*": "true",  # the therapist's data was not here before
     "public.users": "userid IS NOT NULL",  # the app's key for its people
+    "public.import_rejects": "context = 'therapy'",
 }
 
 
@@ -110,6 +111,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ddl.lock_tables({"public.users": "ACCESS EXCLUSIVE"})
+    ddl.forget_import("therapy")
     op.drop_table("conversation_logs", schema="therapy")
 
     op.execute("DROP VIEW therapy.users")
