@@ -20,6 +20,12 @@ from app.db import async_url
 from app.models.clinic import AuditLog, Clinica, SysUsuario
 from app.models.coaching import CheckIn, ProgramSession, SessionTakeaway, SmartGoal, Transcript
 from app.models.identity import User
+from app.models.memory import (
+    UserConversation,
+    UserConversationMessage,
+    UserProfileSummary,
+    UserTheme,
+)
 from tests.clinic_staff import add_staff_member
 
 PEOPLE, GOALS, CHECK_INS = 10, 3, 4
@@ -150,3 +156,31 @@ def test_a_clinic_user_walks_to_their_audit_rows_newest_first(engine: Engine, se
         assert found.clinica.staff == [found]
     assert times == sorted(times, reverse=True) and len(times) == 3
     assert len(sent) == 4  # the member, their audit rows, their clinic, its staff
+
+
+def test_a_persons_memory_lists_come_in_one_statement_each(engine: Engine, session: Session):
+    person = User(email="remembered@example.org")
+    session.add(person)
+    session.flush()
+    session.add_all(
+        [
+            UserTheme(user=person, theme_name="work", position=0),
+            UserTheme(user=person, theme_name="sleep", position=1),
+            UserProfileSummary(user=person),
+            UserConversation(user=person, messages=[UserConversationMessage(user=person)]),
+        ]
+    )
+    session.commit()
+    person_id = person.id
+    read = sa.select(User).options(
+        selectinload(User.memory_themes),
+        selectinload(User.memory_profile_summary),
+        selectinload(User.memory_conversations).selectinload(UserConversation.messages),
+    )
+    with Session(engine) as fresh, statements(engine) as sent:
+        found = fresh.scalars(read.where(User.id == person_id)).one()
+        themes = [theme.theme_name for theme in found.memory_themes]
+        assert found.memory_profile_summary.user is found
+        assert found.memory_conversations[0].messages[0].conversation.user is found
+    assert themes == ["work", "sleep"]
+    assert len(sent) == 5  # the person, themes, summary, conversations, their messages

@@ -22,6 +22,52 @@ if TYPE_CHECKING:  # the contexts' models refer to User; User refers back by nam
         SmartGoal,
         UserPersona,
     )
+    from app.models.memory import (
+        Feedback,
+        UserAiPreference,
+        UserAncestralIssue,
+        UserConversation,
+        UserConversationContinuity,
+        UserConversationMessage,
+        UserCopingTool,
+        UserCrisisFlag,
+        UserCurrentPractice,
+        UserCurrentStressor,
+        UserDailyHabit,
+        UserDysregulatingFactor,
+        UserEmotionalPattern,
+        UserEmotionalState,
+        UserEmotionalTrend,
+        UserFeedbackLog,
+        UserGoal,
+        UserGrowthMilestone,
+        UserGrowthOpportunity,
+        UserInsightNote,
+        UserLivingSituation,
+        UserMoodTrend,
+        UserPatternLoop,
+        UserPerson,
+        UserPreference,
+        UserPreviousTherapy,
+        UserProfileSummary,
+        UserRegulationStrategy,
+        UserRelationshipDynamic,
+        UserRelationshipStatus,
+        UserRiskFactor,
+        UserRoleModelTrait,
+        UserShadowTheme,
+        UserSleepRoutine,
+        UserSpiritualPath,
+        UserStrength,
+        UserStuckPoint,
+        UserSubstanceUse,
+        UserSuicidalThought,
+        UserSupportSystem,
+        UserTheme,
+        UserTherapyPreference,
+        UserTraumaPattern,
+        UserValueCompass,
+    )
     from app.models.therapy import TherapySession
 
 USER_ROLES = ("therapist", "researcher", "participant")
@@ -105,6 +151,142 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     )
     chat_sessions: Mapped[list["ChatSession"]] = related(
         back_populates="owner", order_by="ChatSession.created_at"
+    )
+
+    # memory (seed 001): what the companion remembers of the person, table by table.
+    memory_feedback: Mapped[list["Feedback"]] = related(
+        back_populates="user", order_by="Feedback.created_at", passive_deletes=True
+    )
+    memory_ai_preferences: Mapped["UserAiPreference | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_ancestral_issues: Mapped[list["UserAncestralIssue"]] = related(
+        back_populates="user", order_by="UserAncestralIssue.position", passive_deletes=True
+    )
+    memory_conversation_continuity: Mapped[list["UserConversationContinuity"]] = related(
+        back_populates="user",
+        order_by="UserConversationContinuity.created_at",
+        passive_deletes=True,
+    )
+    memory_conversation_messages: Mapped[list["UserConversationMessage"]] = related(
+        back_populates="user", order_by="UserConversationMessage.created_at", passive_deletes=True
+    )
+    memory_conversations: Mapped[list["UserConversation"]] = related(
+        back_populates="user", order_by="UserConversation.created_at", passive_deletes=True
+    )
+    memory_coping_tools: Mapped[list["UserCopingTool"]] = related(
+        back_populates="user", order_by="UserCopingTool.position", passive_deletes=True
+    )
+    memory_crisis_flags: Mapped[list["UserCrisisFlag"]] = related(
+        back_populates="user", order_by="UserCrisisFlag.created_at", passive_deletes=True
+    )
+    memory_current_practices: Mapped[list["UserCurrentPractice"]] = related(
+        back_populates="user", order_by="UserCurrentPractice.position", passive_deletes=True
+    )
+    memory_current_stressors: Mapped[list["UserCurrentStressor"]] = related(
+        back_populates="user", order_by="UserCurrentStressor.position", passive_deletes=True
+    )
+    memory_daily_habits: Mapped[list["UserDailyHabit"]] = related(
+        back_populates="user", order_by="UserDailyHabit.position", passive_deletes=True
+    )
+    memory_dysregulating_factors: Mapped[list["UserDysregulatingFactor"]] = related(
+        back_populates="user", order_by="UserDysregulatingFactor.position", passive_deletes=True
+    )
+    memory_emotional_patterns: Mapped[list["UserEmotionalPattern"]] = related(
+        back_populates="user", order_by="UserEmotionalPattern.position", passive_deletes=True
+    )
+    memory_emotional_states: Mapped[list["UserEmotionalState"]] = related(
+        back_populates="user", order_by="UserEmotionalState.position", passive_deletes=True
+    )
+    memory_emotional_trends: Mapped[list["UserEmotionalTrend"]] = related(
+        back_populates="user", order_by="UserEmotionalTrend.created_at", passive_deletes=True
+    )
+    memory_feedback_log: Mapped[list["UserFeedbackLog"]] = related(
+        back_populates="user", order_by="UserFeedbackLog.created_at", passive_deletes=True
+    )
+    memory_goals: Mapped[list["UserGoal"]] = related(
+        back_populates="user", order_by="UserGoal.position", passive_deletes=True
+    )
+    memory_growth_milestones: Mapped[list["UserGrowthMilestone"]] = related(
+        back_populates="user", order_by="UserGrowthMilestone.position", passive_deletes=True
+    )
+    memory_growth_opportunities: Mapped[list["UserGrowthOpportunity"]] = related(
+        back_populates="user", order_by="UserGrowthOpportunity.position", passive_deletes=True
+    )
+    memory_insight_notes: Mapped[list["UserInsightNote"]] = related(
+        back_populates="user", order_by="UserInsightNote.position", passive_deletes=True
+    )
+    memory_living_situation: Mapped["UserLivingSituation | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_mood_trends: Mapped[list["UserMoodTrend"]] = related(
+        back_populates="user", order_by="UserMoodTrend.position", passive_deletes=True
+    )
+    memory_pattern_loops: Mapped[list["UserPatternLoop"]] = related(
+        back_populates="user", order_by="UserPatternLoop.position", passive_deletes=True
+    )
+    memory_people: Mapped[list["UserPerson"]] = related(
+        back_populates="user", order_by="UserPerson.position", passive_deletes=True
+    )
+    memory_preferences: Mapped["UserPreference | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_previous_therapy: Mapped[list["UserPreviousTherapy"]] = related(
+        back_populates="user", order_by="UserPreviousTherapy.position", passive_deletes=True
+    )
+    memory_profile_summary: Mapped["UserProfileSummary | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_regulation_strategies: Mapped[list["UserRegulationStrategy"]] = related(
+        back_populates="user", order_by="UserRegulationStrategy.position", passive_deletes=True
+    )
+    memory_relationship_dynamics: Mapped[list["UserRelationshipDynamic"]] = related(
+        back_populates="user", order_by="UserRelationshipDynamic.position", passive_deletes=True
+    )
+    memory_relationship_status: Mapped["UserRelationshipStatus | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_risk_factors: Mapped[list["UserRiskFactor"]] = related(
+        back_populates="user", order_by="UserRiskFactor.position", passive_deletes=True
+    )
+    memory_role_model_traits: Mapped[list["UserRoleModelTrait"]] = related(
+        back_populates="user", order_by="UserRoleModelTrait.position", passive_deletes=True
+    )
+    memory_shadow_themes: Mapped[list["UserShadowTheme"]] = related(
+        back_populates="user", order_by="UserShadowTheme.position", passive_deletes=True
+    )
+    memory_sleep_routine: Mapped["UserSleepRoutine | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_spiritual_path: Mapped["UserSpiritualPath | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_strengths: Mapped[list["UserStrength"]] = related(
+        back_populates="user", order_by="UserStrength.position", passive_deletes=True
+    )
+    memory_stuck_points: Mapped[list["UserStuckPoint"]] = related(
+        back_populates="user", order_by="UserStuckPoint.position", passive_deletes=True
+    )
+    memory_substance_use: Mapped[list["UserSubstanceUse"]] = related(
+        back_populates="user", order_by="UserSubstanceUse.position", passive_deletes=True
+    )
+    memory_suicidal_thoughts: Mapped[list["UserSuicidalThought"]] = related(
+        back_populates="user", order_by="UserSuicidalThought.position", passive_deletes=True
+    )
+    memory_support_system: Mapped[list["UserSupportSystem"]] = related(
+        back_populates="user", order_by="UserSupportSystem.position", passive_deletes=True
+    )
+    memory_themes: Mapped[list["UserTheme"]] = related(
+        back_populates="user", order_by="UserTheme.position", passive_deletes=True
+    )
+    memory_therapy_preferences: Mapped["UserTherapyPreference | None"] = related(
+        back_populates="user", passive_deletes=True
+    )
+    memory_trauma_patterns: Mapped[list["UserTraumaPattern"]] = related(
+        back_populates="user", order_by="UserTraumaPattern.position", passive_deletes=True
+    )
+    memory_value_compass: Mapped["UserValueCompass | None"] = related(
+        back_populates="user", passive_deletes=True
     )
 
 

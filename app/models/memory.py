@@ -43,9 +43,10 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import JSON
-from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
+from sqlalchemy.orm import Mapped, MappedColumn, declared_attr, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, related
+from app.models.identity import User
 
 SCHEMA = "memory"
 
@@ -80,16 +81,29 @@ class InMemorySchema:
     __table_args__ = {"schema": SCHEMA}
 
 
+def the_user(table: str):
+    """The person a memory row belongs to; on the person, `memory_<table without user_>`."""
+    return related(User, back_populates=f"memory_{table.removeprefix('user_')}")
+
+
 class OwnedByUser(InMemorySchema, UUIDPrimaryKey, Timestamps):
     """A row of one user's, deleted with them."""
 
     user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), index=True)
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return the_user(cls.__tablename__)
 
 
 class OnePerUser(InMemorySchema, UUIDPrimaryKey, Timestamps):
     """At most one row per user (the reference schema's "1:1"), deleted with them."""
 
     user_id: Mapped[uuid.UUID] = mapped_column(deleted_with_user(), unique=True)
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return the_user(cls.__tablename__)
 
 
 class MemoryList(OwnedByUser):
@@ -683,6 +697,8 @@ class UserPreference(InMemorySchema, Timestamps, Base):
     daily_reminder_time: Mapped[datetime | None]
     timezone: Mapped[str | None]
 
+    user: Mapped[User] = the_user("user_preferences")
+
 
 # -- a legacy profile field's value, where the rows above cannot say it --------------------------
 
@@ -749,6 +765,13 @@ class UserConversation(ConversationColumns, InMemorySchema, UUIDPrimaryKey, Base
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+    user: Mapped[User] = the_user("user_conversations")
+    messages: Mapped[list["UserConversationMessage"]] = related(
+        back_populates="conversation",
+        order_by="UserConversationMessage.created_at",
+        passive_deletes=True,
+    )
+
 
 class UserConversationMessage(MessageColumns, UUIDPrimaryKey, Base):
     """One exchange with the companion (was `conversation_messages`), in a conversation or not."""
@@ -767,6 +790,10 @@ class UserConversationMessage(MessageColumns, UUIDPrimaryKey, Base):
     flagged: Mapped[bool] = mapped_column(server_default=false())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+    user: Mapped[User] = the_user("user_conversation_messages")
+    conversation: Mapped[UserConversation | None] = related(back_populates="messages")
+    crisis_flags: Mapped[list["UserCrisisFlag"]] = related(back_populates="message")
+
 
 class UserCrisisFlag(CrisisFlagColumns, OwnedByUser, Base):
     """A crisis flag raised on a message (was `crisis_flags`).
@@ -783,6 +810,8 @@ class UserCrisisFlag(CrisisFlagColumns, OwnedByUser, Base):
     flag_type: Mapped[str] = mapped_column()  # a column of its own, not the mixin's
     triggered_at: Mapped[datetime] = mapped_column(server_default=func.now())
     reviewed: Mapped[bool] = mapped_column(server_default=false())
+
+    message: Mapped[UserConversationMessage | None] = related(back_populates="crisis_flags")
 
 
 # -- a legacy NULL filled in where the companion requires a value --------------------------------
