@@ -3,7 +3,8 @@
 Runs on throwaway servers and prints one table (Markdown), each figure a median of several runs
 next to a baseline measured in the same run, then the EXPLAIN plan of every hot query:
 1 schema build, 2 data migrations, 3 hot queries, 4 test databases and the whole suite, 5 the
-clinic's recurring operations, 6 `therapy-db import` of a source system's own database.
+clinic's recurring operations, 6 `therapy-db import` of a source system's own database, 7 the hot
+queries through the async engine against the sync one.
 Progress goes to stderr. docs/PERFORMANCE.md holds the latest output.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from scripts.bench import (
+    async_queries,
     hot_queries,
     imports,
     migrations,
@@ -87,7 +89,9 @@ def step_rows(case: migrations.Case, step: migrations.Step, results) -> list[Row
     return rows
 
 
-def hot_query_rows(server: BenchServer, quick: bool) -> tuple[list[Row], list]:
+def hot_query_rows(
+    server: BenchServer, quick: bool, async_too: bool = False
+) -> tuple[list[Row], list]:
     rows_per_table = hot_queries.ROWS // 100 if quick else hot_queries.ROWS
     personas = hot_queries.PERSONAS // 10 if quick else hot_queries.PERSONAS
     progress(f"hot queries: loading {rows_per_table:,} rows a table, {personas:,} personas")
@@ -97,6 +101,15 @@ def hot_query_rows(server: BenchServer, quick: bool) -> tuple[list[Row], list]:
     progress("hot queries: loaded in " + ", ".join(f"{k} {seconds(v)}" for k, v in loaded.items()))
     results = hot_queries.measure_hot_queries(server.url("bench_hot"))
     rows = []
+    if async_too:
+        progress("async: the hot queries through asyncpg")
+        for compared in async_queries.measure(server.url("bench_hot")):
+            rows.append(Row(
+                "7 async", compared.query.name, "",
+                f"async (asyncpg) p50 {median(compared.async_ms):.2f} ms",
+                f"sync (psycopg2) p50 {median(compared.sync_ms):.2f} ms", compared.ratio,
+                "", None,
+            ))  # fmt: skip
     for result in results:
         query = result.query
         served = ", ".join(result.indexes) or "no index"
@@ -206,7 +219,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tenth of the data: a smoke test")
     parser.add_argument("--no-suite", action="store_true", help="skip running the whole suite")
     parser.add_argument(
-        "--parts", default="123456", help="which parts to run, e.g. 23 (default: all)"
+        "--parts", default="1234567", help="which parts to run, e.g. 23 (default: all)"
     )
     parser.add_argument(
         "--contexts", default="", help="part 2 for these contexts only, e.g. memory,chat"
@@ -227,8 +240,8 @@ def main() -> None:
             rows += migration_rows(
                 server, arguments.runs, arguments.quick, set(arguments.contexts.split(",")) - {""}
             )
-        if "3" in arguments.parts:
-            query_rows, results = hot_query_rows(server, arguments.quick)
+        if "3" in arguments.parts or "7" in arguments.parts:  # 7 reuses part 3's database
+            query_rows, results = hot_query_rows(server, arguments.quick, "7" in arguments.parts)
             rows += query_rows
         if "5" in arguments.parts:
             rows += operation_rows(server, arguments.runs)
