@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: migrate test soak bench lint psql db-start db-stop clean
+.PHONY: migrate test soak bench golden lint psql db-start db-stop clean
 
 migrate: $(INSTALLED)  ## create .venv if missing, install, upgrade the database to head
 	$(BIN)/alembic upgrade head
@@ -21,6 +21,9 @@ soak: $(INSTALLED)  ## fault, traffic, hostile-data tests bigger: more rows, kil
 
 bench: $(INSTALLED)  ## the benchmark suite: one table of figures against baselines (docs/PERFORMANCE.md)
 	$(BIN)/python -m scripts.bench
+
+golden: $(INSTALLED)  ## write each revision's SQL to alembic/golden/ (commit them with the revision)
+	$(BIN)/python -m app.checksums
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

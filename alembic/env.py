@@ -12,6 +12,7 @@ import re
 from logging.config import fileConfig
 
 import alembic_postgresql_enum  # noqa: F401  (autogenerate compares enum values too)
+import sqlalchemy as sa
 from alembic import context
 from alembic.runtime.migration import RevisionStep
 from alembic.util import CommandError
@@ -19,9 +20,10 @@ from sqlalchemy import event, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from app import data_loss, db
+from app import checksums, data_loss, db
 from app.comparison import ComparisonScope
 from app.errors import TherapyDbError
+from app.history import History
 from app.migration_session import closing_statements, migration_session, session_statements
 from app.settings import get_settings
 
@@ -34,6 +36,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 READABLE_REVISION_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 scope = ComparisonScope()
+HISTORY = History(config)  # the history being run: its revisions' golden files and checksums
 
 
 def process_revision_directives(migration_context, revision, directives) -> None:
@@ -60,10 +63,25 @@ def configure(**kwargs) -> None:
         **scope.options(),
         transaction_per_migration=True,
         process_revision_directives=process_revision_directives,
-        # Callers (the operator command) follow progress through this.
-        on_version_apply=config.attributes.get("on_version_apply", ()),
+        # The checksum of each revision applied, in its transaction; callers (the operator
+        # command) follow progress through the others.
+        on_version_apply=[record_checksum, *config.attributes.get("on_version_apply", ())],
         **kwargs,
     )
+
+
+def record_checksum(ctx, step, heads, run_args) -> None:
+    """What a revision emitted, kept by the database as it applies it (app/checksums.py)."""
+    if ctx.as_sql:
+        return
+    revision = step.up_revision_id
+    if not step.is_upgrade:
+        checksums.forget(ctx.connection, revision)
+    elif not checksums.golden_path(HISTORY, revision, "upgrade").exists():
+        log.warning("%s has no golden SQL yet (make golden): no checksum recorded", revision)
+    else:
+        ctx.connection.execute(sa.text(checksums.CREATE))
+        checksums.record(ctx.connection, revision, checksums.golden_checksum(HISTORY, revision))
 
 
 def run_migrations_offline() -> None:
@@ -71,11 +89,14 @@ def run_migrations_offline() -> None:
     settings = get_settings()
     url = config.get_main_option("sqlalchemy.url") or "postgresql://"
     configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
-    for statement in session_statements(settings):
+    # A revision's own SQL (golden files, checksums) leaves out the session's, which settings
+    # decide.
+    revision_only = config.attributes.get("revision_only", False)
+    for statement in () if revision_only else session_statements(settings):
         context.execute(statement)
     with context.begin_transaction():
         context.run_migrations()
-    for statement in closing_statements():
+    for statement in () if revision_only else closing_statements():
         context.execute(statement)
 
 
@@ -106,6 +127,7 @@ def _run(connection: Connection) -> None:
         db.require_extensions(connection)
         scope.read_partitions(connection)
         refuse_data_loss(connection)
+        refuse_changed_history(connection)
         event.listen(connection, "after_cursor_execute", pass_on_warnings)
         try:
             with context.begin_transaction():
@@ -121,6 +143,38 @@ def pass_on_warnings(connection, cursor, *_) -> None:
     for notice in getattr(cursor.connection, "notices", None) or []:
         if "therapy-db:" in notice:
             log.warning(notice.strip().removeprefix("WARNING:").strip())
+
+
+def refuse_changed_history(connection: Connection) -> None:
+    """A database that applied revisions whose SQL the installed history no longer emits (its
+    recorded checksums against the golden files) is not migrated further, unless told to repair
+    the records after a deliberate change (`-x repair_checksums=true`)."""
+    x_repair = context.get_x_argument(as_dictionary=True).get(checksums.REPAIR)
+    repair = data_loss.is_allowed(x_repair or config.attributes.get(checksums.REPAIR, False))
+    heads = context.get_context().get_current_heads()
+    applied = HISTORY.applied(heads)
+    if repair:
+        connection.execute(sa.text(checksums.CREATE))
+        for revision in (r for r in HISTORY.ids if r in applied):
+            if checksums.golden_path(HISTORY, revision, "upgrade").exists():
+                golden = checksums.golden_checksum(HISTORY, revision)
+                checksums.record(connection, revision, golden)
+        return
+    found = checksums.recorded(connection)
+    changed = [
+        revision
+        for revision in applied
+        if revision in found
+        and checksums.golden_path(HISTORY, revision, "upgrade").exists()
+        and found[revision] != checksums.golden_checksum(HISTORY, revision)
+    ]
+    if changed:
+        raise checksums.ChangedHistoryError(
+            "this database applied revisions whose SQL the installed history no longer emits: "
+            f"{', '.join(sorted(changed))}; `therapy-db verify` says how, and after a deliberate "
+            "change -x repair_checksums=true (therapy-db migrate: --repair-checksums) records "
+            "the installed ones"
+        )
 
 
 def refuse_data_loss(connection: Connection) -> None:

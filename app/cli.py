@@ -26,7 +26,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import backup, contexts, data_loss, db, imports, linking, privacy, reconciliation
+from app import (
+    backup,
+    checksums,
+    contexts,
+    data_loss,
+    db,
+    imports,
+    linking,
+    privacy,
+    reconciliation,
+)
 from app import erd as diagrams
 from app import serve as serving
 from app.comparison import schema_differences
@@ -91,6 +101,7 @@ def status() -> None:
         heads = current_heads(engine)
         with engine.connect() as connection:
             differences = schema_differences(connection) if heads else []
+            changed = checksums.problems(connection, history, history.applied(heads))
         console.print(f"Database  {db.describe(engine.url)}")
     phases = history.phases(heads)
     applied = sum(phase.applied for phase in phases)
@@ -113,6 +124,11 @@ def status() -> None:
         console.print(f"Models    {verdict} with the database")
     else:
         console.print("Models    describe head; the database is not at head")
+    if changed:
+        for line in changed:
+            errors.print(f"changed history: {line}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print("History   every applied revision is the installed one (checksums)")
 
 
 @app.command()
@@ -134,6 +150,14 @@ def migrate(
     allow_data_loss: Annotated[
         bool,
         typer.Option("--allow-data-loss", help="Let a downgrade destroy rows it cannot give back."),
+    ] = False,
+    repair_checksums: Annotated[
+        bool,
+        typer.Option(
+            "--repair-checksums",
+            help="Record the installed history's checksums for revisions applied before a "
+            "deliberate change to them.",
+        ),
     ] = False,
     no_backup: Annotated[
         bool, typer.Option("--no-backup", help="Skip the pg_dump taken before any change.")
@@ -163,6 +187,14 @@ def migrate(
         if not plan.revisions:
             console.print(f"Already at {destination}; nothing to do.")
             return
+        with engine.connect() as connection:
+            changed = checksums.problems(connection, history, history.applied(heads))
+        if changed and not repair_checksums:
+            raise checksums.ChangedHistoryError(
+                "this database applied revisions whose SQL the installed history no longer "
+                f"emits: {'; '.join(changed)}; after a deliberate change, --repair-checksums "
+                "records the installed ones"
+            )
         if plan.direction == "downgrade" and not allow_data_loss:
             with engine.connect() as connection:
                 losses = data_loss.count(connection, data_loss.declared(plan.revisions))
@@ -194,8 +226,16 @@ def migrate(
                     task, advance=1, description=f"{plan.direction}: {step.up_revision_id}"
                 )
 
+            if changed:  # --repair-checksums: the installed history's, recorded first
+                with engine.begin() as connection:
+                    repaired = checksums.repair(connection, history, history.applied(heads))
+                console.print(f"Repaired  checksums of {', '.join(repaired)}", markup=False)
             config = migration_config(
-                history, engine, on_version_apply=advance, allow_data_loss=allow_data_loss
+                history,
+                engine,
+                on_version_apply=[advance],
+                allow_data_loss=allow_data_loss,
+                repair_checksums=bool(changed),
             )
             getattr(alembic.command, plan.direction)(config, destination)
     now = current_heads(engine)
@@ -241,6 +281,10 @@ def verify() -> None:
             problems += [f"differs from the models: {describe(diff)}" for diff in differences]
         if at_head:
             problems += system_login_problems(connection)
+        problems += [
+            f"changed history: {line}"
+            for line in checksums.problems(connection, history, history.applied(heads))
+        ]
         installed = set(connection.scalars(sa.text("SELECT extname FROM pg_extension")))
         available = set(connection.scalars(sa.text("SELECT name FROM pg_available_extensions")))
         migrated = reconciliation.accounts(connection)

@@ -64,7 +64,7 @@ def _tables(connection: Connection, table: str) -> list[str]:
             SELECT format('%I.%I', n.nspname, c.relname)
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-               AND c.relname <> 'alembic_version'
+               AND c.relname NOT IN ('alembic_version', 'alembic_version_checksums')
              ORDER BY c.relname
             """
         ),

@@ -147,7 +147,8 @@ def rows(
                 SELECT format('%I.%I', n.nspname, c.relname)
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = ANY(:schemas) AND c.relkind IN ('r', 'p')
-                  AND NOT c.relispartition AND c.relname <> 'alembic_version'
+                  AND NOT c.relispartition
+                  AND c.relname NOT IN ('alembic_version', 'alembic_version_checksums')
                 """
             ),
             {"schemas": list(SCHEMAS)},
@@ -241,8 +242,9 @@ def catalog(engine: Engine, leave_out: Iterable[str] = ()) -> list[str]:
 
     Alembic's own bookkeeping table, and the tables in `leave_out` ("schema.table"), are left out.
     """
+    bookkeeping = ["alembic_version", "alembic_version_checksums"]
     left_out = re.compile(
-        "|".join(rf"\b{re.escape(name)}\b" for name in ["alembic_version", *leave_out])
+        "|".join(rf"\b{re.escape(name)}\b" for name in [*bookkeeping, *leave_out])
     )
     with engine.connect() as connection:
         lines = connection.scalars(sa.text(CATALOG_QUERY), {"schemas": list(SCHEMAS)})
