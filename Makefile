@@ -23,20 +23,20 @@ bench: $(INSTALLED)  ## the benchmark suite: one table of figures against baseli
 	$(BIN)/python -m scripts.bench
 
 golden: $(INSTALLED)  ## write each revision's SQL to alembic/golden/ (commit them with the revision)
-	$(BIN)/python -m app.checksums
+	$(BIN)/python -m app.operations.checksums
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 psql: $(INSTALLED)  ## a psql shell on the embedded database (stops the server on exit)
-	$(BIN)/python -m app.embedded psql
+	$(BIN)/python -m app.runtime.embedded psql
 
 db-start: $(INSTALLED)  ## the embedded server in the foreground for other terminals (PORT= for TCP)
 	$(BIN)/therapy-db db serve $(if $(PORT),--port $(PORT))
 
 db-stop: $(INSTALLED)  ## stop the embedded server, whoever started it
-	$(BIN)/python -m app.embedded stop
+	$(BIN)/python -m app.runtime.embedded stop
 
 clean: db-stop
 	rm -rf $(VENV) .pgdata .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -4,7 +4,7 @@ Which database: a connection handed in through `config.attributes["connection"]`
 an Engine, or anything with `connect()`) always wins and settings are then never read; otherwise
 `-x url=...`; otherwise DATABASE_URL; otherwise the embedded server. Only the project's schemas
 are compared or touched. Every run holds the migration lock and timeouts of
-`app.migration_session`, and each revision commits on its own.
+`app.toolkit.migration_session`, and each revision commits on its own.
 """
 
 import logging
@@ -20,12 +20,14 @@ from sqlalchemy import event, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from app import checksums, data_loss, db
-from app.comparison import ComparisonScope
-from app.errors import TherapyDbError
-from app.history import History
-from app.migration_session import closing_statements, migration_session, session_statements
-from app.settings import get_settings
+from app.operations import checksums
+from app.operations.history import History
+from app.runtime import db
+from app.runtime.errors import TherapyDbError
+from app.runtime.settings import get_settings
+from app.toolkit import data_loss
+from app.toolkit.comparison import ComparisonScope
+from app.toolkit.migration_session import closing_statements, migration_session, session_statements
 
 config = context.config
 log = logging.getLogger("alembic.env")
@@ -71,7 +73,7 @@ def configure(**kwargs) -> None:
 
 
 def record_checksum(ctx, step, heads, run_args) -> None:
-    """What a revision emitted, kept by the database as it applies it (app/checksums.py)."""
+    """What a revision emitted, kept by the database as it applies it (app.operations.checksums)."""
     if ctx.as_sql:
         return
     revision = step.up_revision_id
@@ -178,7 +180,7 @@ def refuse_changed_history(connection: Connection) -> None:
 
 
 def refuse_data_loss(connection: Connection) -> None:
-    """A downgrade that would destroy rows stops before its first step (app/data_loss.py).
+    """A downgrade that would destroy rows stops before its first step (app/toolkit/data_loss.py).
 
     Alembic computes the steps of a command once, when the run starts (its `_migrations_fn`):
     the check sees exactly the revisions that are about to go down, before any of them does.

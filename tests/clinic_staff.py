@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from app.models.clinic import Clinica, SysUsuario
+from app.runtime.models.clinic import Clinica, SysUsuario
 
 
 def add_staff_member(session: Session, nombre_usuario: str, rol: str = "Podologo") -> SysUsuario:

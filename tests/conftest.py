@@ -1,8 +1,8 @@
 """Fixtures: one throwaway embedded server per session, databases cloned per test.
 
-The fixtures services use (app/testing.py, the plugin `pytest -p app.testing`) are this suite's
-too: `engine` and `session` are the plugin's `therapy_db_engine` and `therapy_db_session`, on
-this session's server, so every test here exercises them.
+The fixtures services use (app/runtime/testing.py, the plugin `pytest -p app.runtime.testing`)
+are this suite's too: `engine` and `session` are the plugin's `therapy_db_engine` and
+`therapy_db_session`, on this session's server, so every test here exercises them.
 
 The server's data directory lives on tmpfs when /dev/shm is writable, with durability off: creating
 a database there is about ten times faster (`make soak` keeps it on disk: its copies of bulk data
@@ -22,20 +22,22 @@ from pathlib import Path
 import pytest
 
 # Round-trip data modules assert with plain `assert`: have pytest explain their failures too. The
-# plugin (app.testing) is imported here before pytest loads it as one: rewritten alike.
-pytest.register_assert_rewrite("tests.migrations.data", "tests.migrations.roundtrip", "app.testing")
+# plugin (app.runtime.testing) is imported here before pytest loads it as one: rewritten alike.
+pytest.register_assert_rewrite(
+    "tests.migrations.data", "tests.migrations.roundtrip", "app.runtime.testing"
+)
 
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app import embedded  # noqa: E402
-from app.testing import Databases, Server  # noqa: E402
+from app.runtime import embedded  # noqa: E402
+from app.runtime.testing import Databases, Server  # noqa: E402
 from tests.clock import Clock  # noqa: E402
 from tests.scale import SOAK  # noqa: E402
 from tests.support import ROOT, database_url, upgrade  # noqa: E402
 
-pytest_plugins = ["app.testing"]
+pytest_plugins = ["app.runtime.testing"]
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +89,7 @@ def clock() -> Iterator[Clock]:
 
 @pytest.fixture(scope="session")
 def therapy_db_server(pg_server: embedded.EmbeddedServer) -> Server:
-    """The plugin's fixtures (app/testing.py), on this session's server: the suite tests them."""
+    """The plugin's fixtures (app/runtime/testing.py), on this session's server: tested here."""
     return Server(host=str(pg_server.socket_dir), user=embedded.SUPERUSER)
 
 

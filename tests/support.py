@@ -11,9 +11,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL, Engine
 
-from app import reconciliation
-from app.history import CONTEXTS, History
-from app.testing import CloneJanitor, Databases  # noqa: F401  (tests and benchmarks import them here)
+from app.operations import reconciliation
+from app.operations.history import CONTEXTS, History
+from app.runtime.testing import CloneJanitor, Databases  # noqa: F401  (tests and benchmarks import them here)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def heads(engine: Engine) -> tuple[str, ...]:
 def downgrade(engine: Engine, revision: str, allow_data_loss: bool = True) -> None:
     """Down to `revision` of the history walked in order: whatever was applied after it goes,
     a context at a time. Tests move their data back and forth on purpose, so a downgrade may
-    destroy rows unless they say otherwise (app/data_loss.py)."""
+    destroy rows unless they say otherwise (app/toolkit/data_loss.py)."""
     config = migration_config(engine)
     config.attributes["allow_data_loss"] = allow_data_loss
     history = History(config)

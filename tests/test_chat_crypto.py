@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, selectinload
 
-from app import crypto
-from app.crypto import MessageDecryptionError, MessageEncryptionKeyError
-from app.models.chat import ChatSession, MessageRole, SessionOrigin
-from app.models.identity import User
-from app.queries.chat import message_text, record_message, reencrypt_messages
-from app.settings import Settings
+from app.runtime import crypto
+from app.runtime.crypto import MessageDecryptionError, MessageEncryptionKeyError
+from app.runtime.models.chat import ChatSession, MessageRole, SessionOrigin
+from app.runtime.models.identity import User
+from app.runtime.queries.chat import message_text, record_message, reencrypt_messages
+from app.runtime.settings import Settings
 
 TEXT = "I haven't slept properly since the move."
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()

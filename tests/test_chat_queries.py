@@ -11,8 +11,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app import crypto
-from app.models.chat import (
+from app.runtime import crypto
+from app.runtime.models.chat import (
     BackupLog,
     BackupStatus,
     ChatMessage,
@@ -21,8 +21,8 @@ from app.models.chat import (
     Metric,
     SessionOrigin,
 )
-from app.models.identity import User
-from app.queries.chat import (
+from app.runtime.models.identity import User
+from app.runtime.queries.chat import (
     active_session_for_channel,
     latest_backups,
     message_text,
@@ -30,7 +30,7 @@ from app.queries.chat import (
     record_message,
     session_messages,
 )
-from app.settings import get_settings
+from app.runtime.settings import get_settings
 
 CHANNEL = 1133557799113355779
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models.chat import (
+from app.runtime.models.chat import (
     ChatMessage,
     ChatSession,
     ChatTranscript,
@@ -15,7 +15,7 @@ from app.models.chat import (
     SystemConfig,
     TranscriptFormat,
 )
-from app.models.identity import User
+from app.runtime.models.identity import User
 from tests.support import downgrade
 
 # Every index seed 004 lists, and the table it is on.

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-from app import checksums, history
-from app.history import History
+from app.operations import checksums, history
+from app.operations.history import History
 from tests.support import ROOT, database_url, migration_config, run_alembic
 from tests.test_cli import therapy_db
 

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from app import erd
-from app.cli import app
-from app.history import History
-from app.models.clinic import VoiceTranscript
-from app.queries import clinic
+from app.operations import erd
+from app.operations.cli import app
+from app.operations.history import History
+from app.runtime.models.clinic import VoiceTranscript
+from app.runtime.queries import clinic
 from tests.clinic_staff import add_staff_member
 from tests.migrations.roundtrip import catalog, rows
 from tests.support import database_url

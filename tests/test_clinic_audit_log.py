@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from app.models.clinic import AUDIT_ACTIONS, AuditLog
-from app.queries.clinic import (
+from app.runtime.models.clinic import AUDIT_ACTIONS, AuditLog
+from app.runtime.queries.clinic import (
     audit_trail,
     create_audit_log_partition,
     maintain_audit_log_partitions,

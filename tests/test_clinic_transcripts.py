@@ -9,8 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models.clinic import SysUsuario, VoiceTranscript, VoiceTranscriptConsent
-from app.queries.clinic import (
+from app.runtime.models.clinic import SysUsuario, VoiceTranscript, VoiceTranscriptConsent
+from app.runtime.queries.clinic import (
     grant_voice_transcript_consent,
     purge_voice_transcripts,
     revoke_voice_transcript_consent,

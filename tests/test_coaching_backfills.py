@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
-from app import data_loss
+from app.toolkit import data_loss
 from tests.coaching_checks import (
     assert_completed_sessions_have_their_transcripts,
     assert_every_source_row_is_moved_or_rejected,

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models.coaching import ProgramSession
-from app.models.identity import User
-from app.queries.coaching import next_unlockable_session
+from app.runtime.models.coaching import ProgramSession
+from app.runtime.models.identity import User
+from app.runtime.queries.coaching import next_unlockable_session
 
 # A four-week program, two sessions a week.
 PROGRAM = [(week, number) for week in (1, 2, 3, 4) for number in (1, 2)]

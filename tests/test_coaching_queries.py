@@ -1,4 +1,4 @@
-"""app.queries.coaching against a database at head: similarity, goal progress, analytics."""
+"""app.runtime.queries.coaching against a database at head: similarity, goal progress, analytics."""
 
 import random
 import uuid
@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models.coaching import (
+from app.runtime.models.coaching import (
     EMBEDDING_DIMENSIONS,
     CheckIn,
     CoachingMessage,
@@ -20,8 +20,8 @@ from app.models.coaching import (
     SmartGoal,
     UserPersona,
 )
-from app.models.identity import User
-from app.queries.coaching import (
+from app.runtime.models.identity import User
+from app.runtime.queries.coaching import (
     goal_progress,
     nearest_personas,
     refresh_engagement_analytics,

@@ -20,8 +20,8 @@ from psycopg2.extras import Json
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from app.models.base import Base
-from app.models.memory import SCHEMA
+from app.runtime.models.base import Base
+from app.runtime.models.memory import SCHEMA
 from tests.support import database_url, upgrade
 
 LOGIN = "therapy_db_companion"

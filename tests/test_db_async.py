@@ -1,4 +1,4 @@
-"""The async engine and sessions service code gets from app.db (asyncpg)."""
+"""The async engine and sessions service code gets from app.runtime.db (asyncpg)."""
 
 import asyncio
 
@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from app import db
-from app.errors import DatabaseUnavailableError, DatabaseUrlError
-from app.models.identity import User
+from app.runtime import db
+from app.runtime.errors import DatabaseUnavailableError, DatabaseUrlError
+from app.runtime.models.identity import User
 from tests.support import database_url
 
 

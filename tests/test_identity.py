@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models.identity import User
+from app.runtime.models.identity import User
 
 
 def test_new_user_gets_key_and_timestamps_from_the_database(session: Session):

@@ -223,7 +223,7 @@ def test_an_import_killed_while_copying_leaves_the_target_as_before_and_runs_aga
         connection.execute(sa.text(AUDIT), {"rows": 300_000})
     empty = catalog(empty_engine)
     url = database_url(empty_engine.url.database).render_as_string(hide_password=False)
-    command = [sys.executable, "-c", "from app.cli import main; main()"]
+    command = [sys.executable, "-c", "from app.operations.cli import main; main()"]
     run = subprocess.Popen(
         [*command, "import", "clinic", "--from", clinic_source.url],
         cwd=ROOT,

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from app import data_loss
+from app.toolkit import data_loss
 from tests.imports.sources import Source, source_database
 from tests.migrations.roundtrip import rows
 from tests.support import heads, migration_config

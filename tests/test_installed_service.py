@@ -1,6 +1,6 @@
 """A service that installs the built wheel (not the checkout), as a service's requirements would,
 migrates a scratch database with the installed `therapy-db`, imports the models and runs its own
-tests with the plugin (`-p app.testing`) against a server given by URL."""
+tests with the plugin (`-p app.runtime.testing`) against a server given by URL."""
 
 import subprocess
 import sys
@@ -16,8 +16,8 @@ from tests.support import ROOT, command_env
 SERVICE_TEST = """
 import sqlalchemy as sa
 
-from app.models.coaching import Conversation
-from app.models.identity import User
+from app.runtime.models.coaching import Conversation
+from app.runtime.models.identity import User
 
 
 def test_a_person_with_a_goal_is_stored_and_read_back(therapy_db_session):
@@ -76,7 +76,7 @@ def test_a_service_migrates_with_the_installed_command_and_tests_with_the_plugin
     service.mkdir()
     (service / "test_service.py").write_text(textwrap.dedent(SERVICE_TEST))
     tested = run(
-        str(installed / "python"), "-m", "pytest", "-p", "app.testing", "-q",
+        str(installed / "python"), "-m", "pytest", "-p", "app.runtime.testing", "-q",
         f"--therapy-db-url=postgresql://postgres@/postgres?host={socket}", str(service),
         cwd=tmp_path,
     )  # fmt: skip

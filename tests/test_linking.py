@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app.models import chat, coaching, identity
+from app.runtime.models import chat, coaching, identity
 from tests.test_cli import therapy_db
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import identity, memory
-from app.models.base import Base
-from app.queries.memory import read_user_memory
+from app.runtime.models import identity, memory
+from app.runtime.models.base import Base
+from app.runtime.queries.memory import read_user_memory
 from tests.support import migration_config
 
 # Legacy rows kept aside keep the legacy tables' user_id: no foreign key, so no cascade.

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app import privacy
-from app.models import chat, coaching, identity, memory
-from app.queries import therapy as therapy_queries
+from app.operations import privacy
+from app.runtime.models import chat, coaching, identity, memory
+from app.runtime.queries import therapy as therapy_queries
 from tests.test_cli import therapy_db
 
 

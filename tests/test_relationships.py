@@ -1,5 +1,5 @@
 """Relationships on every context's models: walked both ways, loaded only when a read asks
-(`app.models.base.related`), in the number of statements a read's options say: one a level,
+(`app.runtime.models.base.related`), in the number of statements a read's options say: one a level,
 whatever the rows, never one a row."""
 
 import asyncio
@@ -16,11 +16,17 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session, selectinload
 
-from app.db import async_url
-from app.models.clinic import AuditLog, Clinica, SysUsuario
-from app.models.coaching import CheckIn, ProgramSession, SessionTakeaway, SmartGoal, Transcript
-from app.models.identity import User
-from app.models.memory import (
+from app.runtime.db import async_url
+from app.runtime.models.clinic import AuditLog, Clinica, SysUsuario
+from app.runtime.models.coaching import (
+    CheckIn,
+    ProgramSession,
+    SessionTakeaway,
+    SmartGoal,
+    Transcript,
+)
+from app.runtime.models.identity import User
+from app.runtime.models.memory import (
     UserConversation,
     UserConversationMessage,
     UserProfileSummary,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from app.contexts import CONTEXTS
-from app.queries import clinic, therapy
+from app.runtime.queries import clinic, therapy
 from tests.clinic_staff import add_staff_member
 from tests.support import database_url, run_alembic
 

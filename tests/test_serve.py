@@ -24,7 +24,7 @@ def test_serve_prints_urls_another_process_uses_and_stops_the_server_on_sigterm(
         [
             sys.executable,
             "-c",
-            "from app.cli import main; main()",
+            "from app.operations.cli import main; main()",
             "db",
             "serve",
             "--port",
@@ -57,7 +57,7 @@ def test_serve_prints_urls_another_process_uses_and_stops_the_server_on_sigterm(
 
 def test_serve_refuses_when_database_url_points_elsewhere(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", "db", "serve"],
+        [sys.executable, "-c", "from app.operations.cli import main; main()", "db", "serve"],
         cwd=ROOT,
         env=command_env(DATABASE_URL="postgresql://app@db.internal/therapy"),
         capture_output=True,

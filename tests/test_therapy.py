@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from app import privacy
-from app.models.identity import User, UserSession
-from app.models.therapy import (
+from app.operations import privacy
+from app.runtime.models.identity import User, UserSession
+from app.runtime.models.therapy import (
     RESEARCHER_ROLE,
     THERAPIST_ROLE,
     ConversationLog,
@@ -23,7 +23,7 @@ from app.models.therapy import (
     TherapyMessage,
     TherapySession,
 )
-from app.queries import therapy
+from app.runtime.queries import therapy
 from tests.support import database_url
 
 

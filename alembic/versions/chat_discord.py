@@ -37,10 +37,10 @@ the varchar lengths it gave them; `transcripts.s3_key` is NULL until the upload 
   reply stored in one transaction get distinct, ordered times, so "a session's messages in
   order" is defined.
 - A message is stored either in clear (`content`) or encrypted (`encrypted_content`, a Fernet
-  token from `app.crypto`, with `content` NULL): never both, never neither. No plaintext, preview
-  or placeholder sits next to ciphertext. This is stricter than the bot, whose code writes both
-  for an encrypted message: a trigger refuses such a row with an error saying why and what to do
-  instead (SQLSTATE 23514, an IntegrityError for the bot's code).
+  token from `app.runtime.crypto`, with `content` NULL): never both, never neither. No
+  plaintext, preview or placeholder sits next to ciphertext. This is stricter than the bot, whose
+  code writes both for an encrypted message: a trigger refuses such a row with an error saying
+  why and what to do instead (SQLSTATE 23514, an IntegrityError for the bot's code).
 
 Downgrade: back to chat_legacy exactly. It cannot keep what only this shape can hold: messages,
 transcripts, metrics, system configs and backup logs are dropped, and so are users' is_active and
@@ -57,15 +57,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "chat_discord"
 down_revision: str | Sequence[str] | None = "chat_legacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     **dict.fromkeys(
         ("chat.messages", "chat.transcripts", "chat.metrics", "chat.system_configs",
@@ -146,7 +146,7 @@ def rename_constraint(schema: str, table: str, old: str, new: str) -> None:
 def upgrade() -> None:
     # The document's indexes on columns sessions already has are built without blocking the bot's
     # writes, each committed on its own before the rest of the revision; safe to run again after
-    # an interruption (see app.ddl.create_indexes_concurrently).
+    # an interruption (see app.toolkit.ddl.create_indexes_concurrently).
     ddl.create_indexes_concurrently("sessions", CONCURRENT_SESSION_INDEXES, schema="chat")
 
     # Adding columns, a constraint and indexes on them: both tables are locked until the commit.

@@ -37,15 +37,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "chat_legacy"
 down_revision: str | Sequence[str] | None = "platform"
 branch_labels: str | Sequence[str] | None = ("chat",)
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "chat.*": "true",  # the chat system's data was not here before
     "public.users": "discord_id IS NOT NULL OR display_label IS NOT NULL",

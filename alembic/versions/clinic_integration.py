@@ -30,7 +30,7 @@ Voice transcripts (`auth.voice_transcripts`, as the plan has it) hold PHI:
 - revoking consent (setting revoked_at, or deleting the consent row) erases that user's stored
   transcripts in the same transaction: consent was the only reason to hold them.
 - retention (purging transcripts older than 90 days, in batches) is
-  `app.queries.clinic.purge_voice_transcripts`, served by idx_voice_transcripts_timestamp.
+  `app.runtime.queries.clinic.purge_voice_transcripts`, served by idx_voice_transcripts_timestamp.
 
 Downgrade, back to the legacy shape with every audit row kept:
 - rows the legacy audit log can hold (a legacy accion, a registro_id, dated 2024-12 .. 2025-12)
@@ -54,7 +54,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "clinic_integration"
 down_revision: str | Sequence[str] | None = "clinic_legacy"
@@ -92,8 +92,8 @@ NEW_AUDIT_COLUMNS = {
     "note": sa.Text(),
 }
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "auth.voice_transcripts": "true",
     "auth.voice_transcript_consents": "true",

@@ -25,15 +25,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "clinic_legacy"
 down_revision: str | Sequence[str] | None = "platform"
 branch_labels: str | Sequence[str] | None = ("clinic",)
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {  # the clinic's data was not here before
     "auth.*": "true",
     "public.import_rejects": "context = 'clinic'",

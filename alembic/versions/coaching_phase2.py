@@ -74,15 +74,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import bulk, ddl
+from app.toolkit import bulk, ddl
 
 revision: str = "coaching_phase2"
 down_revision: str | Sequence[str] | None = "coaching_phase1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "coaching.user_persona": "true",
     "public.users": "num_nonnulls(first_name, last_name, phone_number, last_login) > 0 "

@@ -72,15 +72,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app import bulk, ddl
+from app.toolkit import bulk, ddl
 
 revision: str = "coaching_phase3"
 down_revision: str | Sequence[str] | None = "coaching_phase2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = dict.fromkeys(
     (
         "coaching.smart_goals",

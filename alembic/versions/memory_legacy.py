@@ -42,15 +42,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "memory_legacy"
 down_revision: str | Sequence[str] | None = "platform"
 branch_labels: str | Sequence[str] | None = ("memory",)
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "memory.*": "true",  # the companion's data was not here before
     "public.users": "name IS NOT NULL OR onboarding_skipped IS NOT NULL",

@@ -56,8 +56,8 @@ Also settled here:
   value the companion's code would have been given (the column's default, or as `LEGACY_NULLS`
   says), and `memory.legacy_nulls` remembers it: the downgrade gives the NULL back while the row
   still holds the value filled in.
-- The spec below is this revision's own, frozen: `app/models/memory.py` builds the same tables
-  from shared mixins, and `alembic check` holds the two to each other.
+- The spec below is this revision's own, frozen: `app/runtime/models/memory.py` builds the same
+  tables from shared mixins, and `alembic check` holds the two to each other.
 
 The downgrade rebuilds every legacy profile from its rows (JSON values equal to the originals,
 element order included), one INSERT over all list tables aggregated per user, gives the
@@ -84,7 +84,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import SchemaItem
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "memory_normalized"
 down_revision: str | Sequence[str] | None = "memory_legacy"
@@ -454,8 +454,8 @@ LEGACY_NULLS = {
 }
 LEGACY_NULLS_TABLE = "legacy_nulls"
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     # Only preferred_therapy_styles and preferred_tone were legacy fields, of summarized users.
     "memory.user_therapy_preferences": "num_nonnulls(communication_style, feedback_frequency, "

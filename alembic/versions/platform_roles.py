@@ -49,7 +49,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "platform_roles"
 # Every context's newest phase: the grants name tables of each (the history's single head).

@@ -42,15 +42,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import bulk, ddl
+from app.toolkit import bulk, ddl
 
 revision: str = "therapy_3nf"
 down_revision: str | Sequence[str] | None = "therapy_legacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "therapy.messages": "content IS DISTINCT FROM content_redacted",  # the originals
     "therapy.session_configurations": "true",

@@ -32,15 +32,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app import ddl
+from app.toolkit import ddl
 
 revision: str = "therapy_legacy"
 down_revision: str | Sequence[str] | None = "platform"
 branch_labels: str | Sequence[str] | None = ("therapy",)
 depends_on: str | Sequence[str] | None = None
 
-# What the downgrade cannot give back (app/data_loss.py): a downgrade that would destroy rows
-# of these refuses unless told to. Table -> the condition of its rows that are lost.
+# What the downgrade cannot give back (app/toolkit/data_loss.py): a downgrade that would
+# destroy rows of these refuses unless told to. Table -> the condition of its rows that are lost.
 LOST_ON_DOWNGRADE = {
     "therapy.*": "true",  # the therapist's data was not here before
     "public.users": "userid IS NOT NULL",  # the app's key for its people

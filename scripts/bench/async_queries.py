@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
-from app.db import async_url
+from app.runtime.db import async_url
 from scripts.bench.hot_queries import QUERIES, HotQuery
 from scripts.bench.measure import median
 

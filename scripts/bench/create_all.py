@@ -11,8 +11,8 @@ grants), so it is cheaper than anything that builds the real schema.
 import alembic.command
 import sqlalchemy as sa
 
-from app import db
-from app.models import SCHEMAS, Base
+from app.runtime import db
+from app.runtime.models import SCHEMAS, Base
 from tests.support import migration_config
 
 

@@ -157,7 +157,7 @@ PHRASES = (
 
 
 def memory_normalized():
-    """The revision's module: its field list and table names, without importing app.models."""
+    """The revision's module: its field list and table names, never the live models."""
     return ScriptDirectory.from_config(migration_config()).get_revision("memory_normalized").module
 
 

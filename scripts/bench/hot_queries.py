@@ -1,9 +1,9 @@
 """Part 3: the queries services run most, at a million rows in their tables.
 
 One database at head holds, for each query, a million rows in the tables it reads (the personas
-excepted: see PERSONAS). Each query is the service function from app/queries, called end to end
-(ORM, binding, round trip) many times with keys drawn at random; its baseline, measured in the
-same run on the same connection, is the cheapest round trip there is (`SELECT 1`). Every
+excepted: see PERSONAS). Each query is the service function from app/runtime/queries, called end
+to end (ORM, binding, round trip) many times with keys drawn at random; its baseline, measured
+in the same run on the same connection, is the cheapest round trip there is (`SELECT 1`). Every
 statement a function sends is captured once and explained (EXPLAIN ANALYZE), so the table can
 say which index serves it and whether any big table is read by a sequential scan.
 """
@@ -20,8 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app.models.coaching import EMBEDDING_DIMENSIONS
-from app.queries import chat, clinic, coaching, memory, therapy
+from app.runtime.models.coaching import EMBEDDING_DIMENSIONS
+from app.runtime.queries import chat, clinic, coaching, memory, therapy
 from scripts.bench import data
 from scripts.bench.measure import median, percentile
 from tests.support import upgrade

@@ -94,7 +94,8 @@ def _child(server: BenchServer, mode: str) -> dict:
 
 
 def _import(source: str, target: str) -> None:
-    from app import db, imports
+    from app.operations import imports
+    from app.runtime import db
 
     engine = db.create_engine(target, poolclass=sa.NullPool)
     report = imports.run("clinic", source, engine)

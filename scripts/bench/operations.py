@@ -16,7 +16,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.queries.clinic import purge_voice_transcripts, record_api_request
+from app.runtime.queries.clinic import purge_voice_transcripts, record_api_request
 from scripts.bench.server import BenchServer
 from tests.support import upgrade
 

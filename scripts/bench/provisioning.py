@@ -22,7 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pytest_postgresql.janitor import DatabaseJanitor
 
-from app import embedded
+from app.runtime import embedded
 from tests.support import ROOT, CloneJanitor, command_env, upgrade
 
 

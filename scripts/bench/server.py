@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from app import embedded
+from app.runtime import embedded
 
 SETTINGS = {"autovacuum": "off"}
 

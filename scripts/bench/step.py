@@ -65,8 +65,6 @@ def main() -> None:
     import alembic.command
     import alembic_postgresql_enum  # noqa: F401  (env.py's imports, paid before the first step)
 
-    import app.comparison
-    import app.db  # noqa: F401
     from tests.support import migration_config
 
     command = {"upgrade": alembic.command.upgrade, "downgrade": alembic.command.downgrade}

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from app.migration_session import APPLICATION_NAME, MIGRATION_LOCK_KEY
+from app.toolkit.migration_session import APPLICATION_NAME, MIGRATION_LOCK_KEY
 from tests.support import migration_config
 
 RUN = f"""

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from app.models import SCHEMAS
+from app.runtime.models import SCHEMAS
 
 Hook = Callable[[Connection], None]
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import command as alembic_command
 from sqlalchemy.engine import Engine
 
-from app.history import History
-from app.migration_session import MIGRATION_LOCK_KEY
+from app.operations.history import History
+from app.toolkit.migration_session import MIGRATION_LOCK_KEY
 from tests.migrations.roundtrip import catalog
 from tests.support import (
     ROOT,
@@ -31,7 +31,7 @@ def alembic(*args: str) -> list[str]:
 
 
 def therapy_db(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from app.cli import main; main()", *args]
+    return [sys.executable, "-c", "from app.operations.cli import main; main()", *args]
 
 
 def run_together(engine: Engine, *commands: list[str]) -> list[subprocess.CompletedProcess]:

@@ -1,6 +1,6 @@
 """One branch per context: rolling one context back, to any of its earlier phases or off the
 database, leaves every other context exactly as it was; and no downgrade destroys rows unless
-it is told to (app/data_loss.py).
+it is told to (app/toolkit/data_loss.py).
 
 The data is the round-trip harness's (tests/migrations/data/), loaded at every revision on the
 way up to head, so each context holds realistic rows of every phase.
@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers every context's data)
-from app import data_loss
-from app.history import CONTEXTS, DOCUMENTED_PHASES, History
-from app.models import SCHEMAS
+from app.operations.history import CONTEXTS, DOCUMENTED_PHASES, History
+from app.runtime.models import SCHEMAS
+from app.toolkit import data_loss
 from tests.migrations.roundtrip import REGISTRY, RevisionData, catalog, rows, run_seeds
 from tests.support import Databases, heads, migration_config, run_alembic
 from tests.test_cli import therapy_db

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from app import ddl
-from app.models import SCHEMAS, metadata
+from app.runtime.models import SCHEMAS, metadata
+from app.toolkit import ddl
 
 
 def query(engine: Engine, sql: str) -> list:

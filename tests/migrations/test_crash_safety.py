@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers the volatile columns of each revision)
-from app.migration_session import MIGRATION_LOCK_KEY, migration_session
-from app.settings import get_settings
+from app.runtime.settings import get_settings
+from app.toolkit.migration_session import MIGRATION_LOCK_KEY, migration_session
 from tests import figures
 from tests.migrations import bulk
 from tests.migrations.kill import Kill, KillPoint, kill_migration, run_backend, wait_until_gone
@@ -68,8 +68,8 @@ def soak_only(points: list[KillPoint]) -> list[KillPoint]:
 # Every run is also killed at the last moment: its revision done, alembic_version updated, the
 # commit not yet sent.
 BEFORE_COMMIT = right_after("UPDATE alembic_version")
-# A revision's first statement takes its locks (app.ddl.lock_tables), retrying while the tables
-# are busy: killed while it waits there.
+# A revision's first statement takes its locks (app.toolkit.ddl.lock_tables), retrying while the
+# tables are busy: killed while it waits there.
 TAKING_LOCKS = "DO $$ DECLARE configured"
 
 

@@ -6,12 +6,12 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from app.migration_session import (
+from app.runtime.settings import Settings
+from app.toolkit.migration_session import (
     MIGRATION_LOCK_KEY,
     MigrationLockTimeoutError,
     migration_session,
 )
-from app.settings import Settings
 from tests.support import ROOT, database_url, heads, migration_config, run_alembic
 
 UNREACHABLE_URL = "postgresql://owner:s3cret-pw@127.0.0.1:9/nowhere"

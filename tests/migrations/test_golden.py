@@ -1,16 +1,18 @@
 """Golden SQL: what each revision emits, frozen in alembic/golden/ (`make golden`).
 
-A change to a revision, or to a toolkit function (app.ddl, app.bulk) an old revision calls,
-changes the SQL that revision emits: these tests fail naming it and showing the difference, so
-a deliberate change is committed with its new golden files and an accidental one is caught.
+A change to a revision, or to a toolkit function (app.toolkit.ddl, app.toolkit.bulk) an old
+revision calls, changes the SQL that revision emits: these tests fail naming it and showing the
+difference, so a deliberate change is committed with its new golden files and an accidental one
+is caught.
 """
 
 import difflib
 
 import pytest
 
-from app import checksums, ddl
-from app.history import History
+from app.operations import checksums
+from app.operations.history import History
+from app.toolkit import ddl
 from tests.support import migration_config
 
 HISTORY = History(migration_config())
@@ -46,8 +48,8 @@ def test_every_golden_file_belongs_to_a_revision():
 
 
 def test_one_changed_line_of_a_toolkit_function_names_every_revision_it_changes(monkeypatch):
-    """The check can fail: one line of app.ddl's lock loop changed, every revision that takes
-    its locks with it (and only those) is named."""
+    """The check can fail: one line of app.toolkit.ddl's lock loop changed, every revision that
+    takes its locks with it (and only those) is named."""
     monkeypatch.setattr(ddl, "LOCK_TABLES", ddl.LOCK_TABLES.replace("100 ms", "200 ms"))
     changed = {revision for revision, direction in CASES if differences(revision, direction)}
     takes_locks = {

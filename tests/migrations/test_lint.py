@@ -1,8 +1,8 @@
 """squawk, the PostgreSQL migration linter, on the offline SQL of every revision, both ways.
 
 Rules ignored everywhere are in .squawk.toml, each with its reason; a revision that breaks a rule
-on purpose says so itself (app.ddl.lint_exemption, a comment in its offline SQL). Downgrades are
-also exempt from the rules below, each with its reason.
+on purpose says so itself (app.toolkit.ddl.lint_exemption, a comment in its offline SQL).
+Downgrades are also exempt from the rules below, each with its reason.
 """
 
 import json
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic.config import Config
 
-from app.history import History
+from app.operations.history import History
 from tests.migrations.traffic import history
 from tests.support import ROOT
 

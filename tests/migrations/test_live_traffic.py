@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.history import History
+from app.operations.history import History
 from tests.migrations import traffic
 from tests.support import ROOT, downgrade, heads, upgrade
 

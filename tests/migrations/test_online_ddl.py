@@ -1,4 +1,4 @@
-"""How revisions take locks on tables with traffic (app.ddl): retried, and indexes built online."""
+"""How revisions take locks on busy tables (app.toolkit.ddl): retried, and indexes built online."""
 
 import re
 import threading
@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from app.ddl import LOCK_MODES
-from app.history import History
-from app.models import SCHEMAS
+from app.operations.history import History
+from app.runtime.models import SCHEMAS
+from app.toolkit.ddl import LOCK_MODES
 from tests.migrations.roundtrip import catalog
 from tests.migrations.test_lint import offline_sql
 from tests.migrations.test_live_traffic import STEPS
@@ -144,4 +144,4 @@ def test_every_lock_that_keeps_writers_out_is_taken_first_with_retries(
                 continue
             assert LOCK_MODES.index(declared.get(table, "ACCESS SHARE")) >= LOCK_MODES.index(
                 mode
-            ), f"{revision} {direction} takes {mode} on {table} without app.ddl.lock_tables"
+            ), f"{revision} {direction} takes {mode} on {table} without app.toolkit.ddl.lock_tables"

@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers every context's data)
-from app.history import History
+from app.operations.history import History
 from tests.migrations.roundtrip import (
     REGISTRY,
     RevisionData,

@@ -12,7 +12,7 @@ as long as they would on a database of that size.
 
 from dataclasses import dataclass
 
-from app.history import History
+from app.operations.history import History
 from tests.support import migration_config
 
 

@@ -1,0 +1,2 @@
+"""The operator's tooling: the `therapy-db` command and what it runs (history, checksums,
+backups, imports, linking, reconciliation, privacy, diagrams, serve)."""
