@@ -13,24 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tests.support import upgrade
+from tests.support.sources import system_ddl
 
-BOT_DDL = """
-CREATE TYPE sessionorigin AS ENUM ('website', 'discord');
-CREATE TABLE users (
-    id uuid PRIMARY KEY,
-    discord_id bigint UNIQUE,
-    display_label varchar(255) NOT NULL,
-    created_at timestamp NOT NULL
-);
-CREATE TABLE sessions (
-    id uuid PRIMARY KEY,
-    owner_user_id uuid NOT NULL REFERENCES users (id),
-    origin sessionorigin NOT NULL,
-    discord_channel_id bigint UNIQUE,
-    system_prompt text,
-    created_at timestamp NOT NULL
-);
-"""
+BOT_DDL = system_ddl("chat")
 ALEX, SAM = uuid.uuid4(), uuid.uuid4()
 WEBSITE, CHANNEL = uuid.uuid4(), uuid.uuid4()
 BOT_ROWS = """

@@ -9,8 +9,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 from app.operations import checksums, history
-from app.operations.history import History
-from tests.support import ROOT, database_url, migration_config, run_alembic
+from app.operations.history import History, alembic_config
+from tests.support import ROOT, database_url, run_alembic
 from tests.test_cli import therapy_db
 
 
@@ -23,7 +23,7 @@ def test_each_revision_applied_is_recorded_with_its_checksum_and_forgotten_going
     empty_engine: Engine,
 ):
     therapy_db(empty_engine, "migrate", "head", "--no-backup")
-    installed = History(migration_config())
+    installed = History(alembic_config())
     assert recorded(empty_engine) == {
         revision: checksums.golden_checksum(installed, revision) for revision in installed.ids
     }
@@ -46,7 +46,8 @@ def test_a_revision_edited_after_it_was_applied_is_named_by_verify_and_status(
         )
     )
     edited_config = Config(tmp_path / "alembic.ini")
-    monkeypatch.setattr(history, "alembic_config", lambda path=None: edited_config)
+    edited_config.attributes["configure_logger"] = False  # as history.alembic_config leaves it
+    monkeypatch.setattr(history, "alembic_config", lambda *_, **__: edited_config)
 
     verified = therapy_db(engine, "verify")
     assert verified.exit_code == 1
@@ -78,6 +79,6 @@ def test_a_database_whose_records_differ_is_refused_until_repaired_on_purpose(en
     repaired = therapy_db(engine, "migrate", "coaching_phase3", "--no-backup", "--repair-checksums")
     assert repaired.exit_code == 0, repaired.output
     assert "Repaired  checksums of therapy_3nf" in repaired.output
-    installed = History(migration_config())
+    installed = History(alembic_config())
     assert recorded(engine)["therapy_3nf"] == checksums.golden_checksum(installed, "therapy_3nf")
     assert therapy_db(engine, "verify").output.count("changed history") == 0

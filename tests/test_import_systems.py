@@ -1,4 +1,4 @@
-"""`therapy-db import` of each source system's own database (its DDL in tests/imports/ddl/),
+"""`therapy-db import` of each source system's own database (its DDL in tests/support/system_ddl/),
 filled with realistic and hostile rows: imported with every row accounted for, compared with the
 source row by row, migrated to the context's newest phase and back.
 
@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from app.operations.history import alembic_config, current_heads
 from app.toolkit import data_loss
-from tests.imports.sources import Source, source_database
 from tests.migrations.roundtrip import rows
-from tests.support import heads, migration_config
+from tests.support.sources import Source, source_database
 from tests.test_cli import therapy_db
 
 
@@ -55,7 +55,7 @@ def query(engine: Engine, sql: str, **params) -> list[tuple]:
 
 def go_up_and_back(engine: Engine, newest: str, legacy: str) -> None:
     """The context's documented phases on what came in, then back down to its legacy shape."""
-    config = migration_config(engine)
+    config = alembic_config(engine)
     config.attributes[data_loss.ALLOW] = True
     alembic.command.upgrade(config, newest)
     alembic.command.downgrade(config, legacy)
@@ -93,7 +93,7 @@ def test_the_therapists_database_comes_in_with_its_userids_and_never_merges_a_ta
 ):
     # Another system's person already uses one of the therapist's usernames here.
     with empty_engine.begin() as connection:
-        alembic.command.upgrade(migration_config(connection), "platform")
+        alembic.command.upgrade(alembic_config(connection), "platform")
         connection.execute(sa.text("INSERT INTO public.users (username) VALUES ('ana.r')"))
 
     result = therapy_db(empty_engine, "import", "therapy", "--from", therapist_source.url)
@@ -135,7 +135,7 @@ def test_the_therapists_database_comes_in_with_its_userids_and_never_merges_a_ta
     before = rows(empty_engine)
     go_up_and_back(empty_engine, "therapy_3nf", "therapy_legacy")
     assert rows(empty_engine) == before
-    assert heads(empty_engine) == ("therapy_legacy",)
+    assert current_heads(empty_engine) == ("therapy_legacy",)
 
 
 # -- the Discord chat bot --------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def test_the_coachs_mvp_database_comes_in_as_written_and_its_phases_run_on_it(
     assert rows(empty_engine) == before
 
     # Off the database, the context takes what its import recorded with it.
-    config = migration_config(empty_engine)
+    config = alembic_config(empty_engine)
     config.attributes[data_loss.ALLOW] = True
     alembic.command.downgrade(config, "coaching_phase1@-1")
     assert ledger(empty_engine, "coaching") == {}
@@ -272,7 +272,7 @@ def test_a_role_the_coachs_enum_has_no_label_for_refuses_the_import(
     assert result.exit_code == 1
     assert "public.messages: column role: character varying read as" in result.output
     assert "(1 rows)" in result.output
-    assert heads(empty_engine) == ()
+    assert current_heads(empty_engine) == ()
 
 
 # -- the companion ---------------------------------------------------------------------------------

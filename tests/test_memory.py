@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.operations.history import alembic_config
 from app.runtime.models import identity, memory
 from app.runtime.models.base import Base
 from app.runtime.queries.memory import read_user_memory
-from tests.support import migration_config
 
 # Legacy rows kept aside keep the legacy tables' user_id: no foreign key, so no cascade.
 UNLINKED = {
@@ -178,7 +178,7 @@ def test_constraint_and_index_names_in_the_database_are_the_models(engine: Engin
 
 def test_every_legacy_field_has_exactly_one_home(databases):
     """The normalizing revision's own spec covers the legacy table memory_legacy built."""
-    script = ScriptDirectory.from_config(migration_config())
+    script = ScriptDirectory.from_config(alembic_config())
     spec = script.get_revision("memory_normalized").module
     with databases.at("memory_legacy") as engine, engine.connect() as connection:
         legacy = connection.scalars(

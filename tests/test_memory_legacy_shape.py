@@ -8,64 +8,15 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support import ledger, upgrade
+from tests.support.sources import system_ddl
 from tests.test_companion_code import LOGIN, create, read
 
 ANNA, BEN, NOBODY = (uuid.UUID(f"00000000-0000-4000-9001-00000000000{n}") for n in range(1, 4))
 CONVERSATION = uuid.UUID("00000000-0000-4000-9002-000000000001")
 
 # Its users and router tables as its dump shows them (memory-tables.md), and its conversations
-# (DESIGN section 5), in a schema of their own: the host put them in `public`.
-THE_DUMP = """
-CREATE SCHEMA real;
-CREATE TABLE real.users (
-    id uuid NOT NULL PRIMARY KEY, name text, email text, created_at timestamp DEFAULT now(),
-    onboarding_skipped boolean DEFAULT false, updated_at timestamp DEFAULT now()
-);
-CREATE TABLE real.conversations (
-    id uuid NOT NULL PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid,
-    started_at timestamptz, ended_at timestamptz, title text, context_summary text,
-    mood_at_start integer, mood_at_end integer, context_json json,
-    created_at timestamptz DEFAULT now(), description text
-);
-CREATE TABLE real.conversation_continuity (
-    id uuid DEFAULT gen_random_uuid() NOT NULL PRIMARY KEY, user_id uuid NOT NULL,
-    conversation_id uuid NOT NULL, last_message_count integer DEFAULT 0 NOT NULL,
-    last_session_phase varchar(50) DEFAULT 'start' NOT NULL, last_therapeutic_focus text,
-    last_emotional_state varchar(50), last_timestamp timestamptz DEFAULT now() NOT NULL,
-    session_duration_minutes integer DEFAULT 0, is_resuming boolean DEFAULT false,
-    continuity_context text, created_at timestamptz DEFAULT now(),
-    updated_at timestamptz DEFAULT now()
-);
-CREATE TABLE real.feedback (
-    id uuid DEFAULT gen_random_uuid() NOT NULL PRIMARY KEY, user_id uuid NOT NULL,
-    raw_feedback text NOT NULL, ai_summary text,
-    priority varchar(20) CHECK (priority IN ('low', 'medium', 'high', 'critical')),
-    feedback_type varchar(50) DEFAULT 'general', device_info jsonb, app_version varchar(20),
-    created_at timestamptz DEFAULT now(), processed_at timestamptz,
-    status varchar(20) DEFAULT 'pending'
-        CHECK (status IN ('pending', 'processed', 'resolved', 'ignored')),
-    tags text[], metadata jsonb
-);
-CREATE TABLE real.feedback_log (
-    id uuid NOT NULL PRIMARY KEY, user_id uuid, session_id uuid,
-    rating integer CHECK (rating >= 1 AND rating <= 5), comment text,
-    created_at timestamp DEFAULT now()
-);
-CREATE TABLE real.user_preferences (
-    user_id uuid NOT NULL PRIMARY KEY, show_text_response boolean DEFAULT true,
-    play_audio_response boolean DEFAULT true, preferred_therapist_name text,
-    daily_reminder_time time, timezone text
-);
-CREATE TABLE real.emotional_trends (
-    id uuid NOT NULL PRIMARY KEY, user_id uuid, recorded_at timestamp DEFAULT now(),
-    mood_score integer CHECK (mood_score >= 1 AND mood_score <= 10), mood_label text,
-    notes text, created_at timestamp DEFAULT now()
-);
-CREATE TABLE real.value_compass (
-    id uuid NOT NULL PRIMARY KEY, user_id uuid, core_values text[], anti_values text[],
-    narrative text, last_reflected_at timestamp
-);
-"""
+# (ARCHITECTURE section 5), in a schema of their own: the host put them in `public`.
+THE_DUMP = system_ddl("memory", schema="real")
 # What the companion wrote, on a host running in UTC: NULLs where its dump allowed them, a
 # continuity of someone no longer there, a value compass reflected on twice.
 THE_ROWS = f"""

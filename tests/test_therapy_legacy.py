@@ -5,6 +5,7 @@ import psycopg
 import sqlalchemy as sa
 
 from tests.support import upgrade
+from tests.support.sources import system_ddl
 from tests.test_therapist_code import (
     BCRYPT,
     CREATE_SESSION,
@@ -17,28 +18,7 @@ from tests.test_therapist_code import (
 )
 
 # The app's migration 001 (users) and its hand-made log, in a schema of their own.
-THE_APPS_DDL = """
-CREATE SCHEMA real;
-CREATE TABLE real.users (
-    userid SERIAL PRIMARY KEY,
-    username VARCHAR(255) UNIQUE NOT NULL,
-    password VARCHAR(255) NOT NULL,
-    role VARCHAR(50) NOT NULL CHECK (role IN ('therapist', 'researcher', 'participant')),
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
-);
-CREATE INDEX idx_users_username ON real.users (username);
-CREATE INDEX idx_users_role ON real.users (role);
-CREATE TABLE real.conversation_logs (
-    id SERIAL PRIMARY KEY,
-    session_id TEXT NOT NULL,
-    role VARCHAR NOT NULL,
-    message_type VARCHAR NOT NULL,
-    message TEXT,
-    extras JSONB,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-"""
+THE_APPS_DDL = system_ddl("therapy", schema="real")
 # What the app wrote over time, in its time zone: a user it later deleted leaves a gap.
 THE_APPS_ROWS = """
 SET timezone = 'America/Denver';

@@ -10,10 +10,10 @@ The audit log
 - accepts every accion the clinic API writes: the legacy eight plus READ and CREATE.
 - keeps its primary key (id_log, timestamp_accion). The plan drops it for PRIMARY KEY (id_log),
   believing the composite key a duplicate; on a partitioned table that cannot work, because every
-  unique constraint must contain the partition key (DESIGN section 6). What the plan means, that
-  id_log alone identifies an audit row, is made true instead: id_log becomes GENERATED ALWAYS, so
-  only the identity sequence hands out ids, and that sequence is moved past every id legacy data
-  brought, so no new row repeats one. No row is touched.
+  unique constraint must contain the partition key (ARCHITECTURE section 6). What the plan means,
+  that id_log alone identifies an audit row, is made true instead: id_log becomes GENERATED
+  ALWAYS, so only the identity sequence hands out ids, and that sequence is moved past every id
+  legacy data brought, so no new row repeats one. No row is touched.
 - accepts a row dated at any moment: a DEFAULT partition takes whatever no month covers, and
   `auth.create_audit_log_partition(month)` adds a month, moving into it the rows of that month the
   default partition holds. `auth.maintain_audit_log_partitions(months_ahead)` (run it from a
@@ -73,7 +73,7 @@ LEGACY_AUDIT_ACTIONS = (
     "LOGOUT",
     "PASSWORD_CHANGE",
 )
-# The clinic API's audit middleware also writes READ and CREATE (DESIGN section 5).
+# The clinic API's audit middleware also writes READ and CREATE (ARCHITECTURE section 5).
 AUDIT_ACTIONS = (*LEGACY_AUDIT_ACTIONS, "CREATE", "READ")
 
 # The legacy partitions cover [LEGACY_FROM, LEGACY_TO); clinic_legacy creates exactly these.

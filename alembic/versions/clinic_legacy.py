@@ -1,8 +1,8 @@
 """clinic_legacy: the clinic back office's `auth` schema before its integration plan.
 
-Clinics, their staff and the audit log, in the shape the source system had (DESIGN section 5), so
-that legacy data loads into exactly these columns. The clinic keeps its own identity: staff are
-`auth.sys_usuarios` rows with bigint keys, and nothing here references `public.users`.
+Clinics, their staff and the audit log, in the shape the source system had (ARCHITECTURE section
+5), so that legacy data loads into exactly these columns. The clinic keeps its own identity: staff
+are `auth.sys_usuarios` rows with bigint keys, and nothing here references `public.users`.
 
 The audit log is range-partitioned by month on timestamp_accion, with partitions for 2024-12 ..
 2025-12 and no default partition, so the legacy system refused any audit row dated outside those

@@ -1,6 +1,6 @@
 """coaching_phase2: people, personas and engagement analytics; conversations get a real owner.
 
-Seed 002's Phase 2, doing what the document means (DESIGN section 6):
+Seed 002's Phase 2, doing what the document means (ARCHITECTURE section 6):
 
 - The document's users are people of `public.users`, shared by every context. Its columns arrive
   here, nullable: first_name, last_name, phone_number, last_login. The document's email

@@ -2,12 +2,13 @@
 
 One wide `memory_profiles` row per profile holds everything the companion remembers about a person
 in 42 jsonb columns, next to the conversations it had with them, their messages and the crisis
-flags raised on those messages. The shapes are DESIGN section 5's, which come from the source
+flags raised on those messages. The shapes are ARCHITECTURE section 5's, which come from the source
 system itself; legacy data is loaded into exactly these columns, so nothing here is tightened:
 
 - `memory_profiles.user_id` references users but is neither unique nor NOT NULL: a person may
   have two profiles, and a profile may have no person.
-- Columns DESIGN does not call NOT NULL are nullable, timestamps included (their default is now()).
+- Columns ARCHITECTURE section 5 does not call NOT NULL are nullable, timestamps included
+  (their default is now()).
 - `conversations.user_id`, `conversation_messages.user_id` and `.conversation_id` carry no foreign
   key: the source system declared none, so they may point nowhere.
 - `crisis_flags.session_id` references `conversation_messages` (a message, despite its name).

@@ -28,7 +28,7 @@ The story, in the order `upgrade()` tells it:
 3. Then the keys: primary keys, unique user_ids, user_id indexes and foreign keys are built after
    the load, with maintenance_work_mem raised, and rows get ids derived from their source
    (`md5('<table>:' || profile id || ':' || position)::uuid`): deterministic, and about four
-   times cheaper than a random UUID per row (DESIGN section 8). One INSERT per table.
+   times cheaper than a random UUID per row (ARCHITECTURE section 11). One INSERT per table.
 4. Conversations, messages and crisis flags are renamed to `user_*`, tied to their user (and a
    message to its conversation, when it names one) with cascading foreign keys. Rows that cannot
    be tied are set aside in `*_rejected` first: no user_id, a user who does not exist, an

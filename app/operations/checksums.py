@@ -52,7 +52,7 @@ def render(history, revision: str, direction: str) -> str:
     Alembic's bookkeeping of `alembic_version` is left out: it is alembic's, not the revision's,
     and at a merge it writes the parents in an order that changes from one process to the next.
     """
-    history.config.attributes.update(configure_logger=False, revision_only=True)
+    history.config.attributes.update(revision_only=True)
     try:
         sql = history.revision_sql(revision, direction)
     finally:

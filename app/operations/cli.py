@@ -17,7 +17,6 @@ from typing import Annotated
 import alembic.command
 import sqlalchemy as sa
 import typer
-from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -30,7 +29,7 @@ from app import contexts
 from app.operations import backup, checksums, imports, linking, privacy, reconciliation
 from app.operations import erd as diagrams
 from app.operations import serve as serving
-from app.operations.history import CONTEXTS, History
+from app.operations.history import CONTEXTS, History, current_heads
 from app.runtime import db
 from app.runtime.errors import TherapyDbError
 from app.runtime.queries import clinic
@@ -70,20 +69,6 @@ def connected() -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-def current_heads(engine: Engine) -> tuple[str, ...]:
-    """Where the database is: one revision per context branch it has not merged (at head, one)."""
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_heads()
-
-
-def migration_config(history: History, engine: Engine | None = None, **attributes):
-    config = history.config
-    config.attributes.update(configure_logger=False, **attributes)
-    if engine is not None:
-        config.attributes["connection"] = engine
-    return config
 
 
 @app.command()
@@ -195,7 +180,6 @@ def migrate(
                 raise data_loss.DataLossRefusedError(data_loss.refusal(losses, "--allow-data-loss"))
         console.print(f"Plan      {plan.direction}: {', '.join(plan.ids)}")
         if dry_run:
-            migration_config(history)  # the command's logging, not alembic.ini's
             console.print(history.sql(heads, plan), markup=False, soft_wrap=True)
             console.print(
                 f"-- dry run: {plan.direction} to {destination}; nothing was changed", style="dim"
@@ -223,9 +207,9 @@ def migrate(
                 with engine.begin() as connection:
                     repaired = checksums.repair(connection, history, history.applied(heads))
                 console.print(f"Repaired  checksums of {', '.join(repaired)}", markup=False)
-            config = migration_config(
-                history,
-                engine,
+            config = history.config
+            config.attributes.update(
+                connection=engine,
                 on_version_apply=[advance],
                 allow_data_loss=allow_data_loss,
                 repair_checksums=bool(changed),

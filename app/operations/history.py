@@ -15,32 +15,17 @@ from pathlib import Path
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
+from sqlalchemy.engine import Connection, Engine
 
-from app.contexts import NAMES
+from app.contexts import DOCUMENTED_PHASES, NAMES
 from app.runtime.errors import TherapyDbError
 from app.runtime.settings import CHECKOUT, PROJECT_ROOT
 
 # The contexts' names (their branch labels), in the order of their seed documents.
 CONTEXTS = NAMES
-
-# The phases the source systems documented, oldest first within each context.
-DOCUMENTED_PHASES = (
-    "platform",
-    "therapy_legacy",
-    "therapy_3nf",
-    "memory_legacy",
-    "memory_normalized",
-    "coaching_phase1",
-    "coaching_phase2",
-    "coaching_phase3",
-    "coaching_phase4",
-    "clinic_legacy",
-    "clinic_integration",
-    "chat_legacy",
-    "chat_discord",
-)
 
 
 class UnknownTargetError(TherapyDbError):
@@ -69,13 +54,26 @@ class Plan:
         return [script.revision for script in self.revisions]
 
 
-def alembic_config(path: Path | None = None) -> Config:
+def alembic_config(connection: Engine | Connection | None = None, **attributes) -> Config:
     """The history's configuration: the repository's alembic.ini in a checkout, else the copy
-    the wheel carries (app/_migrations/, next to the revisions)."""
-    if path is None:
-        packaged = Path(__file__).resolve().parents[1] / "_migrations" / "alembic.ini"
-        path = PROJECT_ROOT / "alembic.ini" if CHECKOUT else packaged
-    return Config(str(path))
+    the wheel carries (app/_migrations/, next to the revisions). Bound to `connection`, env.py
+    uses it and never consults the settings; `attributes` are what env.py reads besides
+    (on_version_apply, allow_data_loss, repair_checksums). Logging is left to the caller."""
+    packaged = Path(__file__).resolve().parents[1] / "_migrations" / "alembic.ini"
+    config = Config(str(PROJECT_ROOT / "alembic.ini" if CHECKOUT else packaged))
+    config.attributes.update(configure_logger=False, **attributes)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def current_heads(connectable: Engine | Connection) -> tuple[str, ...]:
+    """Where a database is: its alembic_version rows, one per context branch it has not merged
+    (at head, one), sorted; () for a database the history never touched."""
+    if isinstance(connectable, Engine):
+        with connectable.connect() as connection:
+            return current_heads(connection)
+    return tuple(sorted(MigrationContext.configure(connectable).get_current_heads()))
 
 
 def context_of(revision: str) -> str:

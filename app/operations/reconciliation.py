@@ -11,29 +11,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from app.contexts import REJECT_TABLES
 from app.runtime.models.platform import MigrationReconciliation
-
-# Each context's reject tables: (table, its revision, its target, its reason), each a column of
-# the table or, where the table holds one revision's rejects for one target, a constant.
-REJECT_TABLES = [
-    ("public.import_rejects", "'import:' || context", "target_table", "reason"),
-    ("coaching.migration_rejects", "revision", "target_table", "reason"),
-    *(
-        (f"memory.{legacy}_rejected", "'memory_normalized'", f"'memory.{target}'", "reason")
-        for legacy, target in (
-            ("memory_profiles", "user_profile_summary"),
-            ("conversations", "user_conversations"),
-            ("conversation_messages", "user_conversation_messages"),
-            ("crisis_flags", "user_crisis_flags"),
-            ("conversation_continuity", "user_conversation_continuity"),
-            ("feedback", "feedback"),
-            ("feedback_log", "user_feedback_log"),
-            ("user_preferences", "user_preferences"),
-            ("emotional_trends", "user_emotional_trends"),
-            ("value_compass", "user_value_compass"),
-        )
-    ),
-]
 
 
 @dataclass
@@ -56,12 +35,16 @@ def accounts(connection: Connection) -> list[Account]:
     if connection.scalar(sa.text("SELECT to_regclass('public.migration_reconciliation')")) is None:
         return []
     reasons: defaultdict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    for table, revision, target, reason in REJECT_TABLES:
-        if connection.scalar(sa.text("SELECT to_regclass(:table)"), {"table": table}) is None:
+    for rejects in REJECT_TABLES:
+        if (
+            connection.scalar(sa.text("SELECT to_regclass(:table)"), {"table": rejects.table})
+            is None
+        ):
             continue
         grouped = connection.execute(
             sa.text(
-                f"SELECT {revision}, {target}, {reason}, count(*) FROM {table} GROUP BY 1, 2, 3"
+                f"SELECT {rejects.revision}, {rejects.target}, {rejects.reason}, count(*) "
+                f"FROM {rejects.table} GROUP BY 1, 2, 3"
             )
         )
         for row_revision, row_target, row_reason, count in grouped:

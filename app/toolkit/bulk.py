@@ -4,7 +4,7 @@ A foreign key checks every inserted row with a lookup of its own (a trigger per 
 index is updated row by row, in random order for the derived uuid keys. Added after the load, a
 foreign key checks all rows with one join and an index is built once, by a sort. So a revision
 creates a new table without its keys, loads it, then adds them (and creates the table's other
-indexes); DESIGN section 8 and scripts/bench measure the difference.
+indexes); ARCHITECTURE section 11 and scripts/bench measure the difference.
 
 Revisions import this module (never `app.runtime.models`), so what it emits is part of the
 history: once a revision has shipped using a function here, that function's SQL does not change.

@@ -11,9 +11,9 @@ grants), so it is cheaper than anything that builds the real schema.
 import alembic.command
 import sqlalchemy as sa
 
+from app.operations.history import alembic_config
 from app.runtime import db
 from app.runtime.models import SCHEMAS, Base
-from tests.support import migration_config
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
             if isinstance(column.type, sa.Enum):  # types a revision creates explicitly
                 column.type.create(connection, checkfirst=True)
         Base.metadata.create_all(connection)
-    alembic.command.stamp(migration_config(engine), "head")
+    alembic.command.stamp(alembic_config(engine), "head")
     engine.dispose()
 
 

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from app.runtime.models.coaching import EMBEDDING_DIMENSIONS
 from app.runtime.queries import chat, clinic, coaching, memory, therapy
-from scripts.bench import data
 from scripts.bench.measure import median, percentile
-from tests.support import upgrade
+from tests.support import data, upgrade
 
 ROWS = 1_000_000
 # The HNSW index over personas is built at this size, not at a million: its build took 128 s per
@@ -33,7 +32,7 @@ ROWS = 1_000_000
 PERSONAS = 20_000
 CALLS = 300
 # Users' memories come from legacy profiles through memory_normalized, as production's will:
-# a profile of scripts.bench.data.memory_profiles becomes about this many list items.
+# a profile of tests.support.data.memory_profiles becomes about this many list items.
 ITEMS_PER_PROFILE = 500
 
 # Who owns what: users 1..50k own therapy sessions (they are the therapist app's userids 1..50k),

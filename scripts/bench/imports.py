@@ -1,9 +1,9 @@
 """Part 6: `therapy-db import` against a plain COPY of the same tables between the same databases.
 
-The source is a source system's own database (its DDL from tests/imports/ddl/) filled to a size;
-the import and the floor each run in a process of their own, which reports its seconds and its
-peak memory. The floor copies every source table, COPY TO STDOUT into COPY FROM STDIN, into bare
-tables of the same columns (no keys, no rules, no staging): what moving the bytes costs at the
+The source is a source system's own database (its DDL from tests/support/system_ddl/) filled to a
+size; the import and the floor each run in a process of their own, which reports its seconds and
+its peak memory. The floor copies every source table, COPY TO STDOUT into COPY FROM STDIN, into
+bare tables of the same columns (no keys, no rules, no staging): what moving the bytes costs at the
 least. The import also stages, classifies and places every row, and builds the legacy shape.
 """
 
@@ -18,7 +18,7 @@ import psycopg
 import sqlalchemy as sa
 
 from scripts.bench.server import BenchServer
-from tests.imports.sources import DDL
+from tests.support.sources import DDL
 
 # The clinic's audit rows (the clinic is the largest of the five by rows): staff and clinics
 # are few, the audit log many, over the months its own DDL partitions.

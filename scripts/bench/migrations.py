@@ -10,11 +10,10 @@ are compared to that floor.
 
 from dataclasses import dataclass, field
 
-from scripts.bench import data
 from scripts.bench.measure import count_rows, median, read_floor, write_floor
 from scripts.bench.server import BenchServer
 from scripts.bench.step import migrator
-from tests.support import upgrade
+from tests.support import data, upgrade
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,10 @@ def main() -> None:
     import alembic.command
     import alembic_postgresql_enum  # noqa: F401  (env.py's imports, paid before the first step)
 
-    from tests.support import migration_config
+    from app.operations.history import alembic_config
 
     command = {"upgrade": alembic.command.upgrade, "downgrade": alembic.command.downgrade}
-    config = migration_config()
+    config = alembic_config()
     config.attributes["allow_data_loss"] = True  # the walks go down on purpose, data and all
     for line in sys.stdin:
         direction, revision = line.split()

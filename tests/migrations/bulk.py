@@ -1,7 +1,7 @@
 """Data in bulk for the revisions that move it, loaded with set-based SQL: enough rows that each
 data statement of a revision runs long enough to be caught in the middle (tests/scale.py sizes).
 
-The memory, coaching and clinic rows are the benchmarks' own (scripts/bench/data.py): memory
+The memory, coaching and clinic rows are the benchmarks' own (tests/support/data.py): memory
 profiles whose 42 JSON fields hold 5-30 phrases each, MVP conversations with messy metadata,
 legacy audit rows over the thirteen legacy months; then API requests of the last two years (most
 of which the legacy audit log cannot hold).
@@ -10,11 +10,11 @@ of which the legacy audit log cannot hold).
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from scripts.bench.data import CLINIC, COACHING, load
-from scripts.bench.data import memory_profiles as bench_memory_profiles
 from tests.migrations.data.memory import legacy_memory, new_shape_memory
 from tests.scale import size
 from tests.support import downgrade, upgrade
+from tests.support.data import CLINIC, COACHING, load
+from tests.support.data import memory_profiles as bench_memory_profiles
 
 CONVERSATIONS = size(ci=3_000, soak=100_000)  # four messages each
 AUDIT = size(ci=15_000, soak=500_000)  # legacy rows; half as many API requests

@@ -31,8 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from app.operations.history import alembic_config
 from app.toolkit.migration_session import APPLICATION_NAME, MIGRATION_LOCK_KEY
-from tests.support import migration_config
 
 RUN = f"""
 SELECT pid, state, query, xact_start, wait_event_type
@@ -78,7 +78,7 @@ def _migrate(url: str, direction: str, target: str, point: KillPoint, paused) ->
                 paused.set()
                 time.sleep(3600)  # until killed
 
-    config = migration_config(engine)
+    config = alembic_config(engine)
     config.attributes["allow_data_loss"] = True  # what the downgrade loses is the test's business
     getattr(alembic.command, direction)(config, target)
 

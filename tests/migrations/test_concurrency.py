@@ -12,18 +12,10 @@ import sqlalchemy as sa
 from alembic import command as alembic_command
 from sqlalchemy.engine import Engine
 
-from app.operations.history import History
+from app.operations.history import History, alembic_config, current_heads
 from app.toolkit.migration_session import MIGRATION_LOCK_KEY
 from tests.migrations.roundtrip import catalog
-from tests.support import (
-    ROOT,
-    command_env,
-    database_url,
-    downgrade,
-    heads,
-    migration_config,
-    upgrade,
-)
+from tests.support import ROOT, command_env, database_url, downgrade, upgrade
 
 
 def alembic(*args: str) -> list[str]:
@@ -76,7 +68,7 @@ def waiting_for_lock(connection, count: int, timeout: float = 60) -> None:
 
 
 def revisions() -> list[str]:
-    return History(migration_config()).ids
+    return History(alembic_config()).ids
 
 
 def test_three_operators_upgrading_at_once_apply_the_history_once(empty_engine: Engine):
@@ -91,7 +83,7 @@ def test_three_operators_upgrading_at_once_apply_the_history_once(empty_engine: 
         line for run in runs for line in run.stderr.splitlines() if "Running upgrade" in line
     ]
     assert len(applied) == len(revisions()), applied
-    assert heads(empty_engine) == (revisions()[-1],)
+    assert current_heads(empty_engine) == (revisions()[-1],)
 
 
 def test_a_downgrade_racing_an_upgrade_waits_and_leaves_one_consistent_state(
@@ -103,7 +95,7 @@ def test_a_downgrade_racing_an_upgrade_waits_and_leaves_one_consistent_state(
         alembic("upgrade", "head"),
     )
     assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
-    final = heads(engine)
+    final = current_heads(engine)
     assert final in (("platform",), (revisions()[-1],))
     with databases.at(final[0]) as reference:
         assert catalog(engine) == catalog(reference)
@@ -123,11 +115,13 @@ def test_one_context_rolling_back_while_another_migrates_both_land(databases):
                 alembic("upgrade", "clinic_integration"),
             )
             assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
-            assert heads(engine) == heads(reference)
-            assert "coaching_phase3" in heads(engine) and "clinic_integration" in heads(engine)
+            assert current_heads(engine) == current_heads(reference)
+            assert "coaching_phase3" in current_heads(
+                engine
+            ) and "clinic_integration" in current_heads(engine)
             assert catalog(engine) == catalog(reference)
 
 
 def alembic_in(engine: Engine, *args: str) -> None:
-    config = migration_config(engine)
+    config = alembic_config(engine)
     getattr(alembic_command, args[0])(config, *args[1:])

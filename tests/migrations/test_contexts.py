@@ -15,16 +15,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers every context's data)
-from app.operations.history import CONTEXTS, DOCUMENTED_PHASES, History
-from app.runtime.models import SCHEMAS
+from app import contexts
+from app.operations.history import (
+    CONTEXTS,
+    DOCUMENTED_PHASES,
+    History,
+    alembic_config,
+    current_heads,
+)
 from app.toolkit import data_loss
 from tests.migrations.roundtrip import REGISTRY, RevisionData, catalog, rows, run_seeds
-from tests.support import Databases, heads, migration_config, run_alembic
+from tests.support import Databases, run_alembic
 from tests.test_cli import therapy_db
 
-HISTORY = History(migration_config())
-SCHEMA_OF = dict(zip(CONTEXTS, ("therapy", "memory", "coaching", "auth", "chat"), strict=True))
-assert set(SCHEMA_OF.values()) < set(SCHEMAS)
+HISTORY = History(alembic_config())
+SCHEMA_OF = {context.name: context.schema for context in contexts.CONTEXTS}
 
 # Each context taken back to each of its earlier documented phases, and off the database.
 ROLLBACKS = [
@@ -41,7 +46,7 @@ ROLLBACKS = [
 def loaded_head(databases: Databases) -> Iterator[str]:
     """A database at head holding every context's round-trip data of every phase."""
     with databases.at("base") as engine:
-        config = migration_config(engine)
+        config = alembic_config(engine)
         for revision in HISTORY.ids:
             data = REGISTRY.get(revision, RevisionData())
             run_seeds(engine, data.before_upgrade)
@@ -55,7 +60,7 @@ def loaded_without_roles(databases: Databases, loaded_head: str) -> Iterator[str
     """The same, with platform_roles (the grants, which depend on every context) undone: what
     every other context must look like while one context is rolled back."""
     with databases.copy(loaded_head) as engine:
-        alembic.command.downgrade(migration_config(engine), HISTORY.undo_target(HISTORY.head))
+        alembic.command.downgrade(alembic_config(engine), HISTORY.undo_target(HISTORY.head))
         yield engine.url.database
 
 
@@ -86,20 +91,20 @@ def test_rolling_one_context_back_and_up_leaves_every_other_context_unchanged(
     with databases.copy(loaded_head) as engine:
         before = of_schemas(others, engine)
         full_catalog = catalog(engine)
-        config = migration_config(engine)
+        config = alembic_config(engine)
         config.attributes[data_loss.ALLOW] = True
 
         if "@" in target:  # off the database: to its first phase, then that one too
             alembic.command.downgrade(config, target.removesuffix("@-1"))
         alembic.command.downgrade(config, target)
-        standing = HISTORY.standing(heads(engine))
+        standing = HISTORY.standing(current_heads(engine))
         assert standing[context] == (None if "@" in target else target)
         assert all(standing[c] == HISTORY.branch(c)[-1] for c in CONTEXTS if c != context)
         # Only platform_roles went with it (it depends on every context); the rest stays.
         assert of_schemas(others, engine) == while_rolled_back
 
         alembic.command.upgrade(config, "head")
-        assert heads(engine) == (HISTORY.head,)
+        assert current_heads(engine) == (HISTORY.head,)
         assert of_schemas(others, engine) == before
         assert catalog(engine) == full_catalog
 
@@ -115,7 +120,7 @@ def test_every_loss_declaration_counts_on_a_database_at_head(engine: Engine):
 def test_an_empty_database_goes_down_to_base_without_being_told(engine: Engine):
     result = run_alembic("-x", f"url={url(engine)}", "downgrade", "base")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert heads(engine) == ()
+    assert current_heads(engine) == ()
 
 
 LOG_ROW = (
@@ -130,7 +135,7 @@ def test_a_legacy_table_with_one_row_blocks_the_downgrade_and_nothing_changes(
     with databases.at("therapy_legacy") as engine:
         with engine.begin() as connection:
             connection.execute(sa.text(LOG_ROW))
-        before = rows(engine), catalog(engine), heads(engine)
+        before = rows(engine), catalog(engine), current_heads(engine)
 
         refused = run_alembic("-x", f"url={url(engine)}", "downgrade", "base")
         assert refused.returncode != 0
@@ -141,13 +146,13 @@ def test_a_legacy_table_with_one_row_blocks_the_downgrade_and_nothing_changes(
             "(after a backup), run it again with -x allow_data_loss=true "
             "(therapy-db migrate: --allow-data-loss)"
         ]
-        assert (rows(engine), catalog(engine), heads(engine)) == before
+        assert (rows(engine), catalog(engine), current_heads(engine)) == before
 
         allowed = run_alembic(
             "-x", f"url={url(engine)}", "-x", "allow_data_loss=true", "downgrade", "base"
         )
         assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-        assert heads(engine) == ()
+        assert current_heads(engine) == ()
 
 
 def test_the_operator_command_refuses_before_its_backup_and_proceeds_when_told(
@@ -161,14 +166,14 @@ def test_the_operator_command_refuses_before_its_backup_and_proceeds_when_told(
         assert "therapy.conversation_logs (1 row, therapy_legacy)" in refused.output
         assert "--allow-data-loss" in refused.output
         assert list(tmp_path.iterdir()) == []  # refused before the backup, nothing written
-        assert heads(engine) == ("therapy_legacy",)
+        assert current_heads(engine) == ("therapy_legacy",)
 
         allowed = therapy_db(
             engine, "migrate", "base", "--allow-data-loss", "--backup-dir", str(tmp_path)
         )
         assert allowed.exit_code == 0, allowed.output
         assert len(list(tmp_path.glob("*.dump"))) == 1  # the backup still ran first
-        assert heads(engine) == ()
+        assert current_heads(engine) == ()
 
 
 def test_a_downgrade_that_gives_every_row_back_needs_no_permission(databases: Databases):
@@ -183,7 +188,7 @@ def test_a_downgrade_that_gives_every_row_back_needs_no_permission(databases: Da
             )
         result = run_alembic("-x", f"url={url(engine)}", "downgrade", "clinic_legacy")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "clinic_legacy" in heads(engine)
+        assert "clinic_legacy" in current_heads(engine)
 
 
 def url(engine: Engine) -> str:

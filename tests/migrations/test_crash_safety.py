@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers the volatile columns of each revision)
+from app.operations.history import current_heads
 from app.runtime.settings import get_settings
 from app.toolkit.migration_session import MIGRATION_LOCK_KEY, migration_session
 from tests import figures
@@ -42,7 +43,7 @@ from tests.migrations.roundtrip import (
     rows,
 )
 from tests.scale import SOAK
-from tests.support import Databases, downgrade, heads, upgrade
+from tests.support import Databases, downgrade, upgrade
 
 SEQUENCES = """
 SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 0)
@@ -208,7 +209,7 @@ class State:
 
     @classmethod
     def of(cls, engine: Engine, ignore: dict[str, set[str]] | None = None) -> "State":
-        version = heads(engine)
+        version = current_heads(engine)
         with engine.connect() as connection:
             sequences = dict(connection.execute(sa.text(SEQUENCES)).all())
         return cls(

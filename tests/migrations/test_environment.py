@@ -6,23 +6,24 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from app.operations.history import alembic_config, current_heads
 from app.runtime.settings import Settings
 from app.toolkit.migration_session import (
     MIGRATION_LOCK_KEY,
     MigrationLockTimeoutError,
     migration_session,
 )
-from tests.support import ROOT, database_url, heads, migration_config, run_alembic
+from tests.support import ROOT, database_url, run_alembic
 
 UNREACHABLE_URL = "postgresql://owner:s3cret-pw@127.0.0.1:9/nowhere"
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(migration_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
-    return ", ".join(heads(engine)) or None
+    return ", ".join(current_heads(engine)) or None
 
 
 class WrappedConnection:
@@ -42,10 +43,10 @@ def test_handed_in_connectable_is_migrated_and_settings_url_ignored(
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE_URL)
     if kind == "connection":
         with empty_engine.begin() as connection:
-            alembic.command.upgrade(migration_config(connection), "head")
+            alembic.command.upgrade(alembic_config(connection), "head")
     else:
         connectable = empty_engine if kind == "engine" else WrappedConnection(empty_engine)
-        alembic.command.upgrade(migration_config(connectable), "head")
+        alembic.command.upgrade(alembic_config(connectable), "head")
     assert current_revision(empty_engine) == head()
 
 
@@ -78,7 +79,7 @@ def test_unknown_revision_is_a_clear_error(empty_engine: Engine):
 
 
 def test_alembic_check_is_clean_at_head(engine: Engine):
-    alembic.command.check(migration_config(engine))
+    alembic.command.check(alembic_config(engine))
 
 
 def test_offline_mode_renders_the_whole_history_without_a_server(tmp_path):

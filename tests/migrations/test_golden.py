@@ -11,11 +11,10 @@ import difflib
 import pytest
 
 from app.operations import checksums
-from app.operations.history import History
+from app.operations.history import History, alembic_config
 from app.toolkit import ddl
-from tests.support import migration_config
 
-HISTORY = History(migration_config())
+HISTORY = History(alembic_config())
 CASES = [(revision, direction) for revision in HISTORY.ids for direction in checksums.DIRECTIONS]
 
 

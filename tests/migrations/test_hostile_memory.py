@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Connection
 
-from scripts.bench.data import memory_normalized
 from tests import figures
 from tests.migrations.hostile import (
     JSON_NULL,
@@ -34,6 +33,7 @@ from tests.migrations.hostile import (
 )
 from tests.scale import size
 from tests.support import Databases, downgrade, ledger, upgrade
+from tests.support.data import memory_normalized
 
 REVISION = memory_normalized()
 USERS = [str(uuid.UUID(int=n)) for n in (1, 2, 3)]

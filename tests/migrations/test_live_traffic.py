@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.operations.history import History
+from app.operations.history import History, current_heads
 from tests.migrations import traffic
-from tests.support import ROOT, downgrade, heads, upgrade
+from tests.support import ROOT, downgrade, upgrade
 
 ROWS = int(os.environ.get("LIVE_TRAFFIC_ROWS", "1000"))
 WARM_UP_REQUESTS = 30  # requests made before the migration starts
@@ -143,7 +143,7 @@ def test_writers_keep_working_while_the_revision_migrates_both_ways(
             down = timed(lambda: downgrade(engine, previous))
             time.sleep(SETTLE)
         requests = writer.requests()
-        assert heads(engine) == tuple(sorted(History().linear_heads(previous)))
+        assert current_heads(engine) == tuple(sorted(History().linear_heads(previous)))
 
     def during(started: float, ended: float) -> list[Request]:
         return [r for r in requests if r.started < ended and r.ended > started]

@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from app.operations.history import History
+from app.operations.history import History, alembic_config
 from app.runtime.models import SCHEMAS
 from app.toolkit.ddl import LOCK_MODES
 from tests.migrations.roundtrip import catalog
 from tests.migrations.test_lint import offline_sql
 from tests.migrations.test_live_traffic import STEPS
-from tests.support import migration_config, upgrade
+from tests.support import upgrade
 
 BLOCKED_FOR = 3.0  # seconds an application transaction keeps chat.sessions busy
 
@@ -115,7 +115,7 @@ def locks_held_at_commit(engine: Engine, direction: str, target: str) -> dict[st
             if LOCK_MODES.index(mode) > LOCK_MODES.index(strongest.get(relation, "ACCESS SHARE")):
                 strongest[relation] = mode
 
-    config = migration_config(engine)
+    config = alembic_config(engine)
     config.attributes["on_version_apply"] = [spy]
     getattr(alembic.command, direction)(config, target)
     return strongest
@@ -134,7 +134,7 @@ def test_every_lock_that_keeps_writers_out_is_taken_first_with_retries(
         held = {
             "upgrade": locks_held_at_commit(engine, "upgrade", revision),
             "downgrade": locks_held_at_commit(
-                engine, "downgrade", History(migration_config()).undo_target(revision)
+                engine, "downgrade", History(alembic_config()).undo_target(revision)
             ),
         }
     for direction, locks in held.items():

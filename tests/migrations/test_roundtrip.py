@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 import tests.migrations.data  # noqa: F401  (registers every context's data)
-from app.operations.history import History
+from app.operations.history import History, alembic_config
 from tests.migrations.roundtrip import (
     REGISTRY,
     RevisionData,
@@ -19,17 +19,16 @@ from tests.migrations.roundtrip import (
     run_checks,
     run_seeds,
 )
-from tests.support import migration_config
 
 
 def test_registered_data_names_real_revisions():
-    script = ScriptDirectory.from_config(migration_config())
+    script = ScriptDirectory.from_config(alembic_config())
     known = {revision.revision for revision in script.walk_revisions()}
     assert set(REGISTRY) <= known, f"data registered for unknown revisions: {set(REGISTRY) - known}"
 
 
 def test_history_round_trips_with_data(empty_engine: Engine):
-    config = migration_config(empty_engine)
+    config = alembic_config(empty_engine)
     config.attributes["allow_data_loss"] = True  # every row is checked back by the walk itself
     walk = History(config)
     history = [(revision, walk.undo_target(revision)) for revision in walk.ids]

@@ -12,8 +12,7 @@ as long as they would on a database of that size.
 
 from dataclasses import dataclass
 
-from app.operations.history import History
-from tests.support import migration_config
+from app.operations.history import History, alembic_config
 
 
 @dataclass(frozen=True)
@@ -241,7 +240,7 @@ FILLS = [
 
 
 def history() -> list[str]:
-    return History(migration_config()).ids
+    return History(alembic_config()).ids
 
 
 def _holds(since: str, until: str | None, revision: str, order: list[str]) -> bool:

@@ -15,11 +15,10 @@ from graphlib import TopologicalSorter
 import alembic.command
 import psycopg
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
 
 from app.contexts import BY_NAME, CONTEXTS
-from app.operations.history import History
+from app.operations.history import History, current_heads
 from app.operations.imports import copying, placing, shapes
 from app.operations.imports.systems import SourceSystem, system
 from app.runtime import db
@@ -309,7 +308,7 @@ def _import(
 def _bring_context_to_legacy(spec: SourceSystem, connection: Connection) -> bool:
     """The context at its legacy revision: applied here (in this transaction) if absent."""
     history = History()
-    heads = MigrationContext.configure(connection).get_current_heads()
+    heads = current_heads(connection)
     standing = history.standing(heads)[spec.context]
     if standing == spec.legacy:
         return False
@@ -320,7 +319,7 @@ def _bring_context_to_legacy(spec: SourceSystem, connection: Connection) -> bool
             "or import into a database that does not have it yet"
         )
     config = history.config
-    config.attributes.update(connection=connection, configure_logger=False)
+    config.attributes.update(connection=connection)
     alembic.command.upgrade(config, spec.legacy)
     return True
 

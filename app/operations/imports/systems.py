@@ -9,13 +9,13 @@ Everything else the shapes themselves say: the tables are the ones the legacy re
 
 from dataclasses import dataclass, field
 
+from app.contexts import BY_NAME
 from app.runtime.errors import TherapyDbError
 
 
 @dataclass(frozen=True)
 class SourceSystem:
     context: str
-    legacy: str  # the revision the import stops at
     schema: str  # where the system's tables are in its own database
     people: str | None = None  # its users table there
     bridge: str | None = None  # where those rows go here
@@ -26,11 +26,15 @@ class SourceSystem:
     # one on its connections; otherwise the source server's TimeZone.
     timezone: str | None = None
 
+    @property
+    def legacy(self) -> str:
+        """The revision the import stops at: its context's first documented phase."""
+        return BY_NAME[self.context].revisions[0]
+
 
 SYSTEMS = {
     "therapy": SourceSystem(
         "therapy",
-        "therapy_legacy",
         "public",
         people="users",
         bridge="therapy.users",
@@ -39,17 +43,15 @@ SYSTEMS = {
     ),
     "memory": SourceSystem(
         "memory",
-        "memory_legacy",
         "public",
         people="users",
         bridge="memory.users",
         keys={"id": "id", "email": "email"},
     ),
-    "coaching": SourceSystem("coaching", "coaching_phase1", "public", timezone="UTC"),
-    "clinic": SourceSystem("clinic", "clinic_legacy", "auth"),
+    "coaching": SourceSystem("coaching", "public", timezone="UTC"),
+    "clinic": SourceSystem("clinic", "auth"),
     "chat": SourceSystem(
         "chat",
-        "chat_legacy",
         "public",
         people="users",
         bridge="chat.users",

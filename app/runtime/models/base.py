@@ -13,6 +13,8 @@ from sqlalchemy import ARRAY, Date, DateTime, MetaData, Numeric, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app import contexts
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -22,7 +24,7 @@ NAMING_CONVENTION = {
 }
 
 # The schemas this package owns; nothing else in the database is ever touched.
-SCHEMAS = ("public", "therapy", "memory", "coaching", "auth", "chat")
+SCHEMAS = contexts.SCHEMAS
 
 
 class Base(DeclarativeBase):

@@ -1,6 +1,6 @@
 -- The companion's own database before seed 001, as its hosted project's dump shows it: its
--- tables in public (memory-tables.md; memory_profiles and the conversations: DESIGN section 5),
--- and beside them the host's own schemas (auth, storage, realtime), which are not the companion's.
+-- tables in public (memory-tables.md; memory_profiles and the conversations: ARCHITECTURE section
+-- 5). Beside them the host keeps schemas of its own: memory_host.sql.
 CREATE TABLE users (
     id uuid NOT NULL PRIMARY KEY, name text, email text, created_at timestamp DEFAULT now(),
     onboarding_skipped boolean DEFAULT false, updated_at timestamp DEFAULT now()
@@ -117,11 +117,3 @@ CREATE TABLE crisis_flags (
     session_id uuid REFERENCES conversation_messages (id), flag_type text,
     triggered_at timestamptz, reviewed boolean
 );
-
--- The host's schemas: its logins, its files, its realtime channel. Not the companion's.
-CREATE SCHEMA auth;
-CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, encrypted_password text, created_at timestamptz);
-CREATE SCHEMA storage;
-CREATE TABLE storage.objects (id uuid PRIMARY KEY, bucket_id text, name text, owner uuid);
-CREATE SCHEMA realtime;
-CREATE TABLE realtime.messages (id bigserial PRIMARY KEY, topic text, payload jsonb);

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from tests.support import migration_config
+from app.operations.history import alembic_config
 
 # -- therapy (at therapy_3nf): users, their sessions, ten messages a session ------------------
 THERAPY = [
@@ -158,7 +158,7 @@ PHRASES = (
 
 def memory_normalized():
     """The revision's module: its field list and table names, never the live models."""
-    return ScriptDirectory.from_config(migration_config()).get_revision("memory_normalized").module
+    return ScriptDirectory.from_config(alembic_config()).get_revision("memory_normalized").module
 
 
 def memory_profiles() -> list[str]:

@@ -7,49 +7,32 @@ from pathlib import Path
 
 import alembic.command
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL, Engine
 
 from app.operations import reconciliation
-from app.operations.history import CONTEXTS, History
+from app.operations.history import CONTEXTS, History, alembic_config, current_heads
 from app.runtime.testing import CloneJanitor, Databases  # noqa: F401  (tests and benchmarks import them here)
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def migration_config(connectable=None) -> Config:
-    """The project's alembic config, bound to `connectable` so settings are never consulted."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["configure_logger"] = False
-    if connectable is not None:
-        config.attributes["connection"] = connectable
-    return config
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Up to `revision` of the history walked in order (History.ids): every context before its
     own whole, its own up to it, as the suite's states have always been."""
-    config = migration_config(engine)
+    config = alembic_config(engine)
     for head in History(config).linear_heads(revision):
         alembic.command.upgrade(config, head)
-
-
-def heads(engine: Engine) -> tuple[str, ...]:
-    """Where a database is: its alembic_version rows, one per unmerged branch (at head, one)."""
-    with engine.connect() as connection:
-        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
 def downgrade(engine: Engine, revision: str, allow_data_loss: bool = True) -> None:
     """Down to `revision` of the history walked in order: whatever was applied after it goes,
     a context at a time. Tests move their data back and forth on purpose, so a downgrade may
     destroy rows unless they say otherwise (app/toolkit/data_loss.py)."""
-    config = migration_config(engine)
+    config = alembic_config(engine)
     config.attributes["allow_data_loss"] = allow_data_loss
     history = History(config)
     keep = set(history.ids[: history.ids.index(revision) + 1]) if revision != "base" else set()
-    applied = history.applied(heads(engine))
+    applied = history.applied(current_heads(engine))
     if history.head in applied - keep:
         alembic.command.downgrade(config, history.undo_target(history.head))
     for context in reversed(CONTEXTS):
