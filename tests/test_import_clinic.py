@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from app.operations.history import alembic_config, current_heads
 from tests.migrations.roundtrip import catalog, rows
-from tests.support import ROOT, command_env, database_url, downgrade, upgrade
+from tests.support import ROOT, command_env, database_url, downgrade, ledger, upgrade
 from tests.support.sources import Source, source_database
 from tests.test_cli import therapy_db
 
@@ -70,19 +70,6 @@ def source_rows(source: Source, table: str, key: str) -> dict:
         return dict(connection.execute(sa.text(f"SELECT {key}, to_jsonb(t) FROM {table} t")).all())
 
 
-def ledger(engine: Engine) -> dict[str, tuple[int, int, int]]:
-    with engine.connect() as connection:
-        return {
-            target: (source, moved, rejected)
-            for target, source, moved, rejected in connection.execute(
-                sa.text(
-                    "SELECT target, source_rows, moved_rows, rejected_rows "
-                    "FROM public.migration_reconciliation WHERE revision = 'import:clinic'"
-                )
-            )
-        }
-
-
 def reasons(engine: Engine) -> dict[tuple[str, str], int]:
     with engine.connect() as connection:
         return {
@@ -116,7 +103,7 @@ def test_the_clinics_database_imports_and_migrates_with_every_row_accounted_for(
     audit = source_rows(clinic_source, "auth.audit_log", "id_log")
     by_night_shift = sum(1 for row in audit.values() if row["usuario_id"] == 4)
     by_nameless = sum(1 for row in audit.values() if row["usuario_id"] == 3)
-    assert ledger(empty_engine) == {
+    assert ledger(empty_engine, "import:clinic") == {
         "auth.clinicas": (3, 2, 1),
         "auth.sys_usuarios": (4, 2, 2),
         "auth.audit_log": (1500, 1500 - by_night_shift - by_nameless, by_night_shift + by_nameless),
@@ -204,7 +191,7 @@ def test_a_context_that_holds_rows_is_only_added_to_when_asked(
     appended = therapy_db(empty_engine, "import", "clinic", "--from", clinic_source.url, "--append")
     assert appended.exit_code == 0, appended.output
     # Every row of the second pass repeats a key: set aside, counted, nothing doubled.
-    assert ledger(empty_engine)["auth.clinicas"] == (6, 2, 4)
+    assert ledger(empty_engine, "import:clinic")["auth.clinicas"] == (6, 2, 4)
     with empty_engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM auth.clinicas")) == 2
 
@@ -255,7 +242,7 @@ def test_an_import_killed_while_copying_leaves_the_target_as_before_and_runs_aga
 
     again = therapy_db(empty_engine, "import", "clinic", "--from", clinic_source.url)
     assert again.exit_code == 0, again.output
-    assert ledger(empty_engine)["auth.clinicas"] == (3, 2, 1)
+    assert ledger(empty_engine, "import:clinic")["auth.clinicas"] == (3, 2, 1)
 
 
 def test_the_clinics_own_database_becomes_the_unified_one_in_place(clinic_source: Source):
@@ -265,7 +252,7 @@ def test_the_clinics_own_database_becomes_the_unified_one_in_place(clinic_source
     result = therapy_db(engine, "import", "clinic", "--in-place")
     assert result.exit_code == 0, result.output
     assert current_heads(engine) == ("clinic_legacy",)
-    assert ledger(engine)["auth.sys_usuarios"] == (4, 2, 2)
+    assert ledger(engine, "import:clinic")["auth.sys_usuarios"] == (4, 2, 2)
     # What was not the clinic's stays, aside, named; the clinic's own copies are gone.
     assert "table import_clinic.reportes_mensuales (kept aside)" in result.output
     with engine.connect() as connection:

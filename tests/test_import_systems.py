@@ -16,22 +16,9 @@ from sqlalchemy.engine import Engine
 from app.operations.history import alembic_config, current_heads
 from app.toolkit import data_loss
 from tests.migrations.roundtrip import rows
+from tests.support import ledger
 from tests.support.sources import Source, source_database
 from tests.test_cli import therapy_db
-
-
-def ledger(engine: Engine, context: str) -> dict[str, tuple[int, int, int]]:
-    with engine.connect() as connection:
-        return {
-            target: (source, moved, rejected)
-            for target, source, moved, rejected in connection.execute(
-                sa.text(
-                    "SELECT target, source_rows, moved_rows, rejected_rows "
-                    "FROM public.migration_reconciliation WHERE revision = :revision"
-                ),
-                {"revision": f"import:{context}"},
-            )
-        }
 
 
 def reasons(engine: Engine, context: str) -> dict[str, list[str]]:
@@ -102,7 +89,7 @@ def test_the_therapists_database_comes_in_with_its_userids_and_never_merges_a_ta
         "tolerated: public.users: column created_at: timestamp without time zone read as "
         "local time in America/Denver" in result.output
     )
-    assert ledger(empty_engine, "therapy") == {
+    assert ledger(empty_engine, "import:therapy") == {
         "therapy.users": (3, 2, 1),
         "therapy.conversation_logs": (4, 4, 0),
     }
@@ -169,7 +156,7 @@ def test_the_bots_database_comes_in_whole_and_a_second_pass_sets_every_taken_key
 ):
     result = therapy_db(empty_engine, "import", "chat", "--from", chat_source.url)
     assert result.exit_code == 0, result.output
-    assert ledger(empty_engine, "chat") == {
+    assert ledger(empty_engine, "import:chat") == {
         "chat.users": (3, 3, 0),
         "chat.sessions": (3, 3, 0),
     }
@@ -191,7 +178,7 @@ def test_the_bots_database_comes_in_whole_and_a_second_pass_sets_every_taken_key
 
     again = therapy_db(empty_engine, "import", "chat", "--from", chat_source.url, "--append")
     assert again.exit_code == 0, again.output
-    assert ledger(empty_engine, "chat") == {
+    assert ledger(empty_engine, "import:chat") == {
         "chat.users": (6, 3, 3),
         "chat.sessions": (6, 3, 3),
     }
@@ -236,7 +223,7 @@ def test_the_coachs_mvp_database_comes_in_as_written_and_its_phases_run_on_it(
     result = therapy_db(empty_engine, "import", "coaching", "--from", coach_source.url)
     assert result.exit_code == 0, result.output
     assert "tolerated: public.messages: column role: character varying read as" in result.output
-    assert ledger(empty_engine, "coaching") == {
+    assert ledger(empty_engine, "import:coaching") == {
         "coaching.conversations": (3, 3, 0),
         "coaching.messages": (3, 3, 0),
     }
@@ -260,7 +247,7 @@ def test_the_coachs_mvp_database_comes_in_as_written_and_its_phases_run_on_it(
     config = alembic_config(empty_engine)
     config.attributes[data_loss.ALLOW] = True
     alembic.command.downgrade(config, "coaching_phase1@-1")
-    assert ledger(empty_engine, "coaching") == {}
+    assert ledger(empty_engine, "import:coaching") == {}
 
 
 def test_a_role_the_coachs_enum_has_no_label_for_refuses_the_import(
@@ -324,7 +311,7 @@ def test_the_companions_hosted_database_comes_in_and_the_hosts_schemas_are_left_
     assert result.exit_code == 0, result.output
     for schema in ("auth", "storage", "realtime"):
         assert f"left alone: schema {schema} (1 tables; not memory's)" in result.output
-    accounts = ledger(empty_engine, "memory")
+    accounts = ledger(empty_engine, "import:memory")
     assert accounts["memory.users"] == (2, 2, 0)
     assert accounts["memory.memory_profiles"] == (2, 2, 0)
     assert all(source == moved + rejected for source, moved, rejected in accounts.values())

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.support import ledger, upgrade
+from tests.support import columns, ledger, upgrade
 from tests.support.sources import system_ddl
 from tests.test_companion_code import LOGIN, create, read
 
@@ -49,17 +49,6 @@ ROUTER_TABLES = (
     "value_compass",
 )
 COPIED = ("users", "conversations", *ROUTER_TABLES)
-
-
-def columns(connection: sa.Connection, table: str) -> list[tuple]:
-    return connection.execute(
-        sa.text(
-            "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
-            "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped "
-            "ORDER BY attnum"
-        ),
-        {"table": table},
-    ).all()
 
 
 def test_the_router_tables_of_memory_legacy_are_the_dumps(databases):

@@ -4,7 +4,7 @@ tables and migrated: no column mapped by hand, no statement fixed afterwards."""
 import psycopg
 import sqlalchemy as sa
 
-from tests.support import upgrade
+from tests.support import columns, upgrade
 from tests.support.sources import system_ddl
 from tests.test_therapist_code import (
     BCRYPT,
@@ -37,17 +37,6 @@ SET timezone = 'America/Denver';
 INSERT INTO therapy.users SELECT * FROM real.users;
 INSERT INTO therapy.conversation_logs SELECT * FROM real.conversation_logs;
 """
-
-
-def columns(connection: sa.Connection, table: str) -> list[tuple]:
-    return connection.execute(
-        sa.text(
-            "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
-            "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped "
-            "ORDER BY attnum"
-        ),
-        {"table": table},
-    ).all()
 
 
 def test_a_real_database_of_the_app_copied_into_therapy_legacy_migrates_and_the_app_runs(

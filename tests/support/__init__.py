@@ -52,13 +52,30 @@ def downgrade(engine: Engine, revision: str, allow_data_loss: bool = True) -> No
         alembic.command.downgrade(config, "base")
 
 
-def ledger(connection: sa.Connection, revision: str) -> dict[str, tuple[int, int, int]]:
-    """What `revision` wrote to the migration ledger: target -> (source, moved, rejected)."""
+def ledger(connectable: Engine | sa.Connection, revision: str) -> dict[str, tuple[int, int, int]]:
+    """What `revision` (or an import, `import:<context>`) wrote to the migration ledger:
+    target -> (source, moved, rejected)."""
+    if isinstance(connectable, Engine):
+        with connectable.connect() as connection:
+            return ledger(connection, revision)
+    connection = connectable
     return {
         account.target: (account.source_rows, account.moved_rows, account.rejected_rows)
         for account in reconciliation.accounts(connection)
         if account.revision == revision
     }
+
+
+def columns(connection: sa.Connection, table: str) -> list[tuple]:
+    """A table's (or view's) columns as the catalog has them: name, type, NOT NULL."""
+    return connection.execute(
+        sa.text(
+            "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
+            "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum"
+        ),
+        {"table": table},
+    ).all()
 
 
 def database_url(dbname: str, user: str = "postgres", password: str | None = None) -> URL:

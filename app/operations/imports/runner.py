@@ -9,6 +9,8 @@ in one snapshot, read-only.
 
 import dataclasses
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 
@@ -137,20 +139,12 @@ def run(
     source = _connect(source_url)
     try:
         zone = zone or spec.timezone or _server_zone(source)
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            try:
-                with migration_session(connection, get_settings()):
-                    report = _import(spec, source, connection, zone, append, dry_run, progress)
-                    if dry_run:
-                        transaction.rollback()
-                    else:
-                        transaction.commit()
-                        report.written = True
-                    return report
-            finally:
-                if transaction.is_active:
-                    transaction.rollback()
+        with _one_transaction(engine) as (connection, transaction):
+            report = _import(spec, source, connection, zone, append, dry_run, progress)
+            if not dry_run:
+                transaction.commit()
+                report.written = True
+            return report
     finally:
         source.close()
 
@@ -171,22 +165,28 @@ def adopt(
     was not the system's goes back where it was. One transaction, like `run`."""
     spec = system(context)
     progress = progress or Progress()
+    with _one_transaction(engine) as (connection, transaction):
+        holding = _set_aside(connection, spec)
+        source = copying.LocalSource(connection.connection.cursor)
+        local = dataclasses.replace(spec, schema=holding)
+        zone = zone or spec.timezone or _server_zone(source)
+        report = _import(local, source, connection, zone, False, dry_run, progress)
+        if not dry_run:
+            _put_back(connection, holding, spec.schema, report)
+            transaction.commit()
+            report.written = True
+        return report
+
+
+@contextmanager
+def _one_transaction(engine: Engine) -> Iterator[tuple[Connection, sa.RootTransaction]]:
+    """The whole import in one transaction holding the migration lock: rolled back unless the
+    caller commits (a dry run, an error, a kill), so the target is never half-imported."""
     with engine.connect() as connection:
         transaction = connection.begin()
         try:
             with migration_session(connection, get_settings()):
-                holding = _set_aside(connection, spec)
-                source = copying.LocalSource(connection.connection.cursor)
-                local = dataclasses.replace(spec, schema=holding)
-                zone = zone or spec.timezone or _server_zone(source)
-                report = _import(local, source, connection, zone, False, dry_run, progress)
-                if dry_run:
-                    transaction.rollback()
-                    return report
-                _put_back(connection, holding, spec.schema, report)
-                transaction.commit()
-                report.written = True
-                return report
+                yield connection, transaction
         finally:
             if transaction.is_active:
                 transaction.rollback()
